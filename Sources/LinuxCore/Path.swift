@@ -1,0 +1,49 @@
+/// Lexical path helpers (no file system access).
+public enum Path {
+    /// Joins `child` under `base`; an absolute child is taken relative to base.
+    public static func join(_ base: String, _ child: String) -> String {
+        if child.isEmpty { return base }
+        if base.isEmpty { return child }
+        let trimmedBase = base.hasSuffix("/") ? String(base.dropLast()) : base
+        let trimmedChild = child.hasPrefix("/") ? String(child.dropFirst()) : child
+        return trimmedBase + "/" + trimmedChild
+    }
+
+    public static func dirname(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    public static func basename(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+
+    /// Removes ".", "..", and duplicate slashes. ".." never climbs above the
+    /// start of an absolute path ("/../a" is "/a").
+    public static func clean(_ path: String) -> String {
+        let absolute = path.hasPrefix("/")
+        var parts = [Substring]()
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == ".." {
+                if let last = parts.last, last != ".." {
+                    parts.removeLast()
+                } else if !absolute {
+                    parts.append(part)
+                }
+                continue
+            }
+            parts.append(part)
+        }
+        let body = parts.joined(separator: "/")
+        if absolute { return "/" + body }
+        return body.isEmpty ? "." : body
+    }
+
+    /// Makes `path` absolute against `cwd` and cleans it.
+    public static func absolute(_ path: String, cwd: String) -> String {
+        clean(path.hasPrefix("/") ? path : cwd + "/" + path)
+    }
+}

@@ -1,0 +1,175 @@
+import CShim
+import Glibc
+import LinuxCore
+import OCISpec
+import Sandbox
+import Security
+
+/// The container's init before it becomes the user program. It runs in the
+/// child the runtime cloned, in the new namespaces, as a copy of the
+/// runtime's memory: the plan is already parsed and checked.
+///
+/// Order (runc's, which clients rely on): namespaces; mounts; prestart and
+/// createRuntime hooks (run by the runtime); createContainer hooks; pivot_root;
+/// console; masked/readonly paths; hostname; rlimits; no_new_privs; close
+/// fds; capabilities and user; cwd; executable lookup; gate; startContainer
+/// hooks; exec.
+struct ContainerInit {
+    let plan: InitPlan
+    let sync: SyncChannel
+    let gate: Int32
+
+    func run() -> Never {
+        let execution: Execution
+        do {
+            execution = try setUp()
+        } catch {
+            try? sync.send(.error(error.description))
+            _exit(1)
+        }
+        try? sync.send(.ready)
+        sync.close()
+        execution.waitAndExec(gate: gate, plan: plan)
+    }
+
+    /// What is left to do after the gate opens.
+    struct Execution {
+        var path: String
+        var args: [String]
+        var env: [String]
+        var umask: mode_t
+
+        func waitAndExec(gate: Int32, plan: InitPlan) -> Never {
+            let connection: Int32
+            do {
+                connection = try Gate.wait(listening: gate)
+            } catch {
+                _exit(1)
+            }
+            close(gate)
+            do {
+                let state = Container.ociState(id: plan.id, status: "created", pid: getpid(), bundle: plan.bundle,
+                                               annotations: plan.spec.annotations, ociVersion: plan.spec.ociVersion)
+                try HookRunner.run(plan.spec.hooks?.startContainer, phase: "startContainer", state: state)
+            } catch {
+                Gate.report(connection, error: error.description)
+                _exit(1)
+            }
+            Glibc.umask(umask)
+            _ = sl_reset_signal_dispositions()
+            _ = sl_unblock_all_signals()
+            Gate.announceExec(connection)
+            let failure = ProcessSetup.exec(path, args: args, env: env)
+            Gate.report(connection, error: failure.description)
+            _exit(127)
+        }
+    }
+
+    private func setUp() throws(RuntimeError) -> Execution {
+        try ProcessSetup.setDumpable(false)
+        guard let message = try sync.receive(), case .proceed = message else {
+            throw RuntimeError("container init: the runtime went away")
+        }
+        try joinNamespaces()
+        _ = setsid()
+        Glibc.umask(0)
+        let user = plan.process?.user
+        var terminal: ContainerTerminal? = nil
+        if let rootfsPlan = plan.rootfs {
+            try Rootfs(plan: rootfsPlan).setUp(
+                beforePivot: { () throws(RuntimeError) in try runCreateHooks() },
+                afterPivot: { () throws(RuntimeError) in
+                    if plan.terminal {
+                        terminal = try ContainerTerminal.open(consoleSize: plan.process?.consoleSize,
+                                                              owner: user?.uid ?? 0, group: user?.gid ?? 0)
+                    }
+                })
+        }
+        if let terminal {
+            try sync.send(.fd("console", terminal.master))
+            close(terminal.master)
+            try terminal.attachAsStdio()
+        }
+        if let hostname = plan.spec.hostname, !hostname.isEmpty { try ProcessSetup.setHostname(hostname) }
+        if let domainname = plan.spec.domainname, !domainname.isEmpty { try ProcessSetup.setDomainname(domainname) }
+
+        guard let process = plan.process else {
+            // No process: init stays at the gate; start will refuse.
+            return Execution(path: "", args: [], env: [], umask: 0o022)
+        }
+        try ProcessSetup.applyRlimits(process.rlimits ?? [])
+        if process.noNewPrivileges == true { try ProcessSetup.setNoNewPrivileges() }
+        try ProcessSetup.closeOnExec(from: 3 + plan.extraFDs)
+        try plan.capabilities.applyBounding()
+        try CapabilitySets.keepAcrossUserSwitch(true)
+        try ProcessSetup.switchUser(uid: user?.uid ?? 0, gid: user?.gid ?? 0, additionalGids: user?.additionalGids ?? [],
+                                    setgroupsAllowed: setgroupsAllowed())
+        try CapabilitySets.keepAcrossUserSwitch(false)
+        try plan.capabilities.applyProcessSets()
+        try ProcessSetup.enterWorkingDirectory(process.cwd)
+        let path = try ProcessSetup.findExecutable(process.args.first ?? "", env: plan.env)
+        return Execution(path: path, args: process.args, env: plan.env, umask: mode_t(user?.umask ?? 0o022))
+    }
+
+    /// Joins the namespaces given by path (the non-user ones first, while we
+    /// still have the host's privileges), then the user namespace. New
+    /// namespaces came with the clone, unless a joined user namespace must
+    /// own them: then they are made here, and a new pid namespace takes one
+    /// more fork.
+    private func joinNamespaces() throws(RuntimeError) {
+        let ns = plan.namespaces
+        try ns.setns([.ipc, .uts, .network, .cgroup, .mount])
+        guard plan.userJoined else { return }
+        try ns.setns([.user])
+        let deferred = ns.cloneFlags(excluding: [.pid, .time, .user])
+        if deferred != 0 {
+            try sys("unshare namespaces in the joined user namespace") { sl_unshare(deferred) }
+        }
+        var forkFlags: Int32 = 0
+        if ns.isNew(.time) {
+            try sys("unshare time namespace") { sl_unshare(Int32(SL_CLONE_NEWTIME)) }
+            if let offsets = plan.timeOffsets {
+                try step("set time offsets") { try FileIO.writeValue("/proc/self/timens_offsets", offsets) }
+            }
+            forkFlags = 1
+        }
+        if ns.isNew(.pid) {
+            try sys("unshare pid namespace") { sl_unshare(Int32(SL_CLONE_NEWPID)) }
+            forkFlags = 1
+        }
+        if forkFlags != 0 {
+            let child = sl_clone(UInt64(SL_CLONE_PARENT), -1)
+            if child < 0 { throw RuntimeError.sys("fork into the new pid namespace", currentErrno()) }
+            if child > 0 {
+                try? sync.send(.initPid(child))
+                _exit(0)
+            }
+        }
+    }
+
+    /// Runs the hooks of the moment between mounts and pivot_root: prestart
+    /// and createRuntime by the runtime, then createContainer here.
+    private func runCreateHooks() throws(RuntimeError) {
+        let hooks = plan.spec.hooks
+        if !(hooks?.prestart ?? []).isEmpty || !(hooks?.createRuntime ?? []).isEmpty {
+            try sync.send(.runHooks)
+            try sync.expect(.hooksDone, while: "prestart hooks")
+        }
+        if !(hooks?.createContainer ?? []).isEmpty {
+            let state = Container.ociState(id: plan.id, status: "creating", pid: hostPid(), bundle: plan.bundle,
+                                           annotations: plan.spec.annotations, ociVersion: plan.spec.ociVersion)
+            try HookRunner.run(hooks?.createContainer, phase: "createContainer", state: state)
+        }
+    }
+
+    /// Our pid as the host sees it (the runtime told us in `proceed`; in our
+    /// own pid namespace getpid() is 1).
+    private func hostPid() -> Int32 {
+        Int32(String(decoding: (try? FileIO.read("/proc/self/stat")) ?? [], as: UTF8.self).split(separator: " ").first ?? "") ?? getpid()
+    }
+
+    private func setgroupsAllowed() -> Bool {
+        guard let text = try? FileIO.readString("/proc/self/setgroups") else { return true }
+        return !text.hasPrefix("deny")
+    }
+}

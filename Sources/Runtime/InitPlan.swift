@@ -1,0 +1,160 @@
+import Cgroups
+import CShim
+import Glibc
+import LinuxCore
+import OCISpec
+import Sandbox
+import Security
+
+/// Everything the container's init will do, worked out by the runtime before
+/// the clone: all validation that can fail happens here, before anything
+/// exists on the host. The clone copies this into init, so init never reads
+/// or parses the config again.
+struct InitPlan {
+    var id: String
+    var bundle: String
+    var spec: Spec
+    var namespaces: NamespacePlan
+    var rootfs: RootfsPlan?
+    var process: Process?
+    var capabilities: CapabilitySets
+    var executableName: String?
+    var env: [String]
+    /// fds 3..<3+extraFDs are passed to the container (LISTEN_FDS + --preserve-fds).
+    var extraFDs: Int32
+    var terminal: Bool
+    var consoleSocket: String?
+    var noNewKeyring: Bool
+    var uidMappings: [LinuxIDMapping]
+    var gidMappings: [LinuxIDMapping]
+    var timeOffsets: String?
+
+    var userJoined: Bool { namespaces.join(.user) != nil }
+    var userNew: Bool { namespaces.isNew(.user) }
+
+    static func make(spec: Spec, options: CreateOptions, bundle: String, cgroupMount: CgroupMountSource) throws(RuntimeError) -> InitPlan {
+        let linux = spec.linux ?? Linux()
+        var namespaces = try NamespacePlan(linux.namespaces ?? [])
+        do {
+            return try make(spec: spec, linux: linux, namespaces: namespaces, options: options, bundle: bundle, cgroupMount: cgroupMount)
+        } catch {
+            namespaces.closeAll()
+            namespaces = NamespacePlan()
+            throw error
+        }
+    }
+
+    private static func make(spec: Spec, linux: Linux, namespaces: NamespacePlan, options: CreateOptions, bundle: String,
+                             cgroupMount: CgroupMountSource) throws(RuntimeError) -> InitPlan {
+        guard namespaces.has(.mount) else {
+            throw RuntimeError("linux.namespaces: a mount namespace is required")
+        }
+        if (spec.hostname ?? "").isEmpty == false && !namespaces.has(.uts) {
+            throw RuntimeError("hostname: setting it needs a uts namespace")
+        }
+        if (spec.domainname ?? "").isEmpty == false && !namespaces.has(.uts) {
+            throw RuntimeError("domainname: setting it needs a uts namespace")
+        }
+        if namespaces.isNew(.user) && (linux.uidMappings ?? []).isEmpty {
+            throw RuntimeError("linux.uidMappings: a new user namespace needs uid mappings")
+        }
+        if namespaces.isNew(.user) && (linux.gidMappings ?? []).isEmpty {
+            throw RuntimeError("linux.gidMappings: a new user namespace needs gid mappings")
+        }
+        if !namespaces.isNew(.user) && (!(linux.uidMappings ?? []).isEmpty || !(linux.gidMappings ?? []).isEmpty) {
+            throw RuntimeError("linux.uidMappings: mappings are only applied to a new user namespace")
+        }
+        let timeOffsets = try renderTimeOffsets(linux.timeOffsets, namespaces: namespaces)
+        try checkUnsupported(spec: spec, linux: linux)
+
+        let rootPath = spec.root.path.hasPrefix("/") ? spec.root.path : Path.join(bundle, spec.root.path)
+        guard FileIO.isDirectory(rootPath) else {
+            throw RuntimeError("root.path \(rootPath): no such directory")
+        }
+        var propagation: UInt? = nil
+        if let name = linux.rootfsPropagation, !name.isEmpty {
+            guard let flag = MountOptions.propagationFlag(name) else {
+                throw RuntimeError("linux.rootfsPropagation: unknown propagation \(name.debugDescription)")
+            }
+            propagation = flag
+        }
+        let rootfs = RootfsPlan(rootfs: Path.clean(rootPath), readonly: spec.root.readonly ?? false, bundle: bundle,
+                                mounts: spec.mounts ?? [], rootPropagation: propagation, noPivot: options.noPivot,
+                                cgroup: cgroupMount, devices: linux.devices ?? [], userNamespace: namespaces.has(.user),
+                                maskedPaths: linux.maskedPaths ?? [], readonlyPaths: linux.readonlyPaths ?? [])
+
+        let process = spec.process
+        let terminal = process?.terminal ?? false
+        if terminal && options.detach && options.consoleSocket == nil {
+            throw RuntimeError("process.terminal is true but no --console-socket was given: cannot allocate a terminal for a detached container")
+        }
+        if !terminal && options.consoleSocket != nil {
+            throw RuntimeError("--console-socket was given but process.terminal is false")
+        }
+        let capabilities = try CapabilitySets(process?.capabilities) { log.warn($0) }
+        for limit in process?.rlimits ?? [] where ProcessSetup.rlimitNames[limit.type] == nil {
+            throw RuntimeError("process.rlimits: unknown rlimit type \(limit.type.debugDescription)")
+        }
+
+        var env = process?.env ?? []
+        var extra = Int32(options.preserveFDs)
+        if let listen = listenFDs() {
+            env.append("LISTEN_FDS=\(listen)")
+            extra += listen
+        }
+        return InitPlan(id: options.id, bundle: bundle, spec: spec, namespaces: namespaces, rootfs: rootfs, process: process,
+                        capabilities: capabilities, executableName: process?.args.first, env: env, extraFDs: extra,
+                        terminal: terminal, consoleSocket: options.consoleSocket, noNewKeyring: options.noNewKeyring,
+                        uidMappings: linux.uidMappings ?? [], gidMappings: linux.gidMappings ?? [], timeOffsets: timeOffsets)
+    }
+
+    /// Socket activation (systemd): fds passed to us for our own pid.
+    static func listenFDs() -> Int32? {
+        guard let pidText = getenv("LISTEN_PID"), Int32(String(cString: pidText)) == getpid(),
+              let countText = getenv("LISTEN_FDS"), let count = Int32(String(cString: countText)), count > 0 else { return nil }
+        return count
+    }
+
+    /// linux.timeOffsets as /proc/self/timens_offsets lines.
+    static func renderTimeOffsets(_ offsets: [String: LinuxTimeOffset]?, namespaces: NamespacePlan) throws(RuntimeError) -> String? {
+        guard let offsets, !offsets.isEmpty else { return nil }
+        guard namespaces.isNew(.time) else {
+            throw RuntimeError("linux.timeOffsets: offsets need a new time namespace")
+        }
+        var lines = ""
+        for (clock, offset) in offsets.sorted(by: { $0.key < $1.key }) {
+            guard clock == "monotonic" || clock == "boottime" else {
+                throw RuntimeError("linux.timeOffsets: unknown clock \(clock.debugDescription) (monotonic or boottime)")
+            }
+            lines += "\(clock) \(offset.secs ?? 0) \(offset.nanosecs ?? 0)\n"
+        }
+        return lines
+    }
+
+    /// Known fields this version cannot apply yet: refusing is better than
+    /// silently running a container without them.
+    static func checkUnsupported(spec: Spec, linux: Linux) throws(RuntimeError) {
+        func refuse(_ field: String) throws(RuntimeError) {
+            throw RuntimeError("\(field): not supported yet by swiftlet")
+        }
+        if linux.seccomp != nil { try refuse("linux.seccomp") }
+        if let sysctl = linux.sysctl, !sysctl.isEmpty { try refuse("linux.sysctl") }
+        if linux.intelRdt != nil { try refuse("linux.intelRdt") }
+        if linux.personality != nil { try refuse("linux.personality") }
+        if linux.memoryPolicy != nil { try refuse("linux.memoryPolicy") }
+        if let devices = linux.netDevices, !devices.isEmpty { try refuse("linux.netDevices") }
+        if let label = linux.mountLabel, !label.isEmpty { try refuse("linux.mountLabel (SELinux is not available on this host)") }
+        if let process = spec.process {
+            if let profile = process.apparmorProfile, !profile.isEmpty { try refuse("process.apparmorProfile (AppArmor is not available on this host)") }
+            if let label = process.selinuxLabel, !label.isEmpty { try refuse("process.selinuxLabel (SELinux is not available on this host)") }
+            if process.scheduler != nil { try refuse("process.scheduler") }
+            if process.ioPriority != nil { try refuse("process.ioPriority") }
+            if process.execCPUAffinity != nil { try refuse("process.execCPUAffinity") }
+        }
+        let hooks = spec.hooks
+        if !(hooks?.poststart ?? []).isEmpty || !(hooks?.startContainer ?? []).isEmpty || !(hooks?.createContainer ?? []).isEmpty
+            || !(hooks?.createRuntime ?? []).isEmpty || !(hooks?.prestart ?? []).isEmpty || !(hooks?.poststop ?? []).isEmpty {
+            // Hooks are supported; listed here so a reader sees they were considered.
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import CShim
+import Glibc
+import LinuxCore
+import OCISpec
+
+/// Device nodes and the standard symlinks in the container's /dev.
+struct DeviceSetup {
+    let rooted: RootedPath
+    let userNamespace: Bool
+
+    /// The devices every container gets (runtime-spec "Default Devices").
+    static let defaults: [(name: String, major: UInt32, minor: UInt32)] = [
+        ("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8), ("urandom", 1, 9), ("tty", 5, 0),
+    ]
+
+    static let symlinks: [(name: String, target: String)] = [
+        ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"), ("ptmx", "pts/ptmx"),
+    ]
+
+    func createDefaults(extra: [LinuxDevice]) throws(RuntimeError) {
+        let devFD = try directory("/dev")
+        defer { close(devFD) }
+        let configured = Set(extra.map { Path.clean($0.path) })
+        for device in Self.defaults where !configured.contains("/dev/" + device.name) {
+            try makeNode(in: devFD, name: device.name, path: "/dev/" + device.name, type: S_IFCHR,
+                         major: device.major, minor: device.minor, mode: 0o666, uid: 0, gid: 0)
+        }
+        for link in Self.symlinks {
+            if link.name == "ptmx" { _ = unlinkat(devFD, link.name, 0) }
+            if symlinkat(link.target, devFD, link.name) != 0 && currentErrno() != EEXIST {
+                throw RuntimeError.sys("symlink /dev/\(link.name)", currentErrno())
+            }
+        }
+        for device in extra {
+            let path = Path.clean(device.path)
+            guard path.hasPrefix("/dev/") else {
+                throw RuntimeError("linux.devices: \(device.path) is not under /dev")
+            }
+            let parentFD = try directory(Path.dirname(path))
+            defer { close(parentFD) }
+            let type: mode_t
+            switch device.type {
+            case "c", "u": type = S_IFCHR
+            case "b": type = S_IFBLK
+            case "p": type = S_IFIFO
+            default: throw RuntimeError("linux.devices: \(device.path): unknown device type \(device.type.debugDescription)")
+            }
+            try makeNode(in: parentFD, name: Path.basename(path), path: path, type: type,
+                         major: UInt32(truncatingIfNeeded: device.major ?? 0), minor: UInt32(truncatingIfNeeded: device.minor ?? 0),
+                         mode: mode_t(device.fileMode ?? 0o666) & 0o7777, uid: device.uid ?? 0, gid: device.gid ?? 0)
+        }
+    }
+
+    /// An fd usable with mknodat/symlinkat for a directory inside the root.
+    private func directory(_ path: String) throws(RuntimeError) -> Int32 {
+        let pathFD = try rooted.openOrCreate(path, as: .directory)
+        defer { close(pathFD) }
+        return try sys("open \(path)") { sl_openat_mode(pathFD, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) }
+    }
+
+    private func makeNode(in dirFD: Int32, name: String, path: String, type: mode_t, major: UInt32, minor: UInt32,
+                          mode: mode_t, uid: UInt32, gid: UInt32) throws(RuntimeError) {
+        if !userNamespace {
+            let dev = dev_t(sl_makedev(major, minor))
+            if mknodat(dirFD, name, type | mode, dev) == 0 {
+                try sys("chown \(path)") { fchownat(dirFD, name, uid, gid, Int32(SL_AT_SYMLINK_NOFOLLOW)) }
+                return
+            }
+            let code = currentErrno()
+            if code == EEXIST { return }
+            if code != EPERM { throw RuntimeError.sys("mknod \(path)", code) }
+        }
+        try bindHostNode(in: dirFD, name: name, path: path)
+    }
+
+    /// In a user namespace mknod is refused: bind the host's node instead.
+    private func bindHostNode(in dirFD: Int32, name: String, path: String) throws(RuntimeError) {
+        let created = sl_openat_mode(dirFD, name, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0)
+        if created < 0 && currentErrno() != EEXIST { throw RuntimeError.sys("create \(path)", currentErrno()) }
+        if created >= 0 { close(created) }
+        let target = try sys("open \(path)") { sl_openat_mode(dirFD, name, SL_O_PATH | O_NOFOLLOW | O_CLOEXEC, 0) }
+        defer { close(target) }
+        let tree = try MountAPI.cloneTree(path: path, recursive: false, for: path)
+        defer { close(tree) }
+        try MountAPI.attach(tree, onto: target, for: path)
+    }
+}
