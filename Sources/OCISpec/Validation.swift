@@ -60,7 +60,11 @@ extension Spec {
 
 extension Mount {
     func validate(_ c: Checker, _ path: FieldPath) throws {
-        try c.absolute(destination, path.key("destination"))
+        // config.md: on Linux a relative destination is deprecated but
+        // allowed, and taken relative to "/". Only an empty one is invalid.
+        if destination.isEmpty {
+            throw c.fail(path.key("destination"), "must not be empty")
+        }
         if uidMappings != nil, gidMappings == nil {
             throw c.fail(path.key("gidMappings"), "required together with uidMappings")
         }

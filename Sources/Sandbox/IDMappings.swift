@@ -21,7 +21,8 @@ public enum IDMappings {
     /// Maps an id inside the namespace to the host id, or nil when unmapped.
     public static func hostID(_ id: UInt32, in mappings: [LinuxIDMapping]) -> UInt32? {
         for m in mappings where id >= m.containerID && UInt64(id) < UInt64(m.containerID) + UInt64(m.size) {
-            return m.hostID + (id - m.containerID)
+            let host = UInt64(m.hostID) + UInt64(id - m.containerID)
+            return host <= UInt64(UInt32.max) ? UInt32(host) : nil
         }
         return nil
     }

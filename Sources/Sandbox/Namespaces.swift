@@ -68,6 +68,15 @@ public struct NamespacePlan: Sendable {
     public init() {}
 
     public init(_ namespaces: [LinuxNamespace]) throws(RuntimeError) {
+        do {
+            try add(namespaces)
+        } catch {
+            closeAll()
+            throw error
+        }
+    }
+
+    private mutating func add(_ namespaces: [LinuxNamespace]) throws(RuntimeError) {
         var seen = Set<String>()
         for ns in namespaces {
             let kind = try NamespaceKind(specType: ns.type)

@@ -78,7 +78,10 @@ public enum ProcessSetup {
             return name
         }
         let pathValue = env.last { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? ""
-        for dir in pathValue.split(separator: ":", omittingEmptySubsequences: false) {
+        // No PATH (or an empty one) means no search, as with Go's LookPath;
+        // an empty entry inside a PATH is the current directory.
+        let dirs = pathValue.isEmpty ? [] : pathValue.split(separator: ":", omittingEmptySubsequences: false)
+        for dir in dirs {
             let candidate = (dir.isEmpty ? "." : String(dir)) + "/" + name
             if isExecutableFile(candidate) { return candidate }
         }

@@ -35,31 +35,66 @@ public struct RootedPath: Sendable {
         }
     }
 
-    /// Opens `path` as an SL_O_PATH fd, creating missing directories on the way
-    /// and the last component as `kind` when missing.
+    /// Opens `path` as an O_PATH fd, creating missing directories on the way
+    /// and the last component as `kind` when missing. A symlink on the way
+    /// whose target is missing is followed, inside the root, and its target
+    /// created there.
     public func openOrCreate(_ path: String, as kind: Kind, mode: mode_t = 0o755) throws(RuntimeError) -> Int32 {
-        if let fd = try open(path) { return fd }
+        var target = path
+        for _ in 0..<40 {
+            switch try createStep(target, as: kind, mode: mode) {
+            case .opened(let fd):
+                return fd
+            case .followLink(let next):
+                target = next
+            }
+        }
+        throw RuntimeError.sys("create \(path) in \(rootName)", ELOOP)
+    }
+
+    private enum StepResult {
+        case opened(Int32)
+        case followLink(String)
+    }
+
+    /// One pass over the components of `path`; stops at a dangling symlink
+    /// and says which path to try instead.
+    private func createStep(_ path: String, as kind: Kind, mode: mode_t) throws(RuntimeError) -> StepResult {
+        if let fd = try open(path) { return .opened(fd) }
         let components = path.split(separator: "/").map(String.init).filter { $0 != "." && !$0.isEmpty }
-        guard !components.isEmpty else { return try existing("/") }
+        guard !components.isEmpty else { return .opened(try existing("/")) }
         var parentFD = try existing("/")
         var prefix = ""
         for (index, name) in components.enumerated() {
             let current = prefix + "/" + name
-            defer { prefix = current }
             if let fd = try open(current) {
                 close(parentFD)
                 parentFD = fd
+                prefix = current
                 continue
             }
             if name == ".." {
+                close(parentFD)
                 throw RuntimeError("create \(path) in \(rootName): \"..\" leads to a missing directory")
             }
-            // parentFD is the resolved parent: creating a single name under it
+            // parentFD is the resolved parent: a single name made under it
             // cannot escape the root.
             let last = index == components.count - 1
-            let dirFD = try reopenDirectory(parentFD, name: prefix.isEmpty ? "/" : prefix)
+            let dirFD: Int32
+            do throws(RuntimeError) {
+                dirFD = try reopenDirectory(parentFD, name: prefix.isEmpty ? "/" : prefix)
+            } catch {
+                close(parentFD)
+                throw error
+            }
             close(parentFD)
             defer { close(dirFD) }
+            if let link = readLink(dirFD, name) {
+                // A dangling symlink: continue from its target, inside the root.
+                let rest = components[(index + 1)...].joined(separator: "/")
+                let base = link.hasPrefix("/") ? link : (prefix.isEmpty ? "/" : prefix) + "/" + link
+                return .followLink(rest.isEmpty ? base : base + "/" + rest)
+            }
             if last && kind == .file {
                 let fd = sl_openat_mode(dirFD, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
                 if fd >= 0 { close(fd) } else if currentErrno() != EEXIST {
@@ -69,12 +104,20 @@ public struct RootedPath: Sendable {
                 throw RuntimeError.sys("mkdir \(current) in \(rootName)", currentErrno())
             }
             guard let fd = try open(current) else {
-                // It exists (EEXIST) but does not resolve: a dangling symlink.
-                throw RuntimeError("create \(current) in \(rootName): it is a symlink to a missing target")
+                throw RuntimeError.sys("create \(current) in \(rootName)", ENOENT)
             }
             parentFD = fd
+            prefix = current
         }
-        return parentFD
+        return .opened(parentFD)
+    }
+
+    /// The target of `name` in `dirFD` when it is a symlink.
+    private func readLink(_ dirFD: Int32, _ name: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlinkat(dirFD, name, &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     private func existing(_ path: String) throws(RuntimeError) -> Int32 {
@@ -82,7 +125,7 @@ public struct RootedPath: Sendable {
         return fd
     }
 
-    /// Turns an SL_O_PATH directory fd into one usable with *at() calls that
+    /// Turns an O_PATH directory fd into one usable with *at() calls that
     /// create entries.
     private func reopenDirectory(_ fd: Int32, name: String) throws(RuntimeError) -> Int32 {
         try sys("open directory \(name) in \(rootName)") {

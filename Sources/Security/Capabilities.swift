@@ -52,7 +52,7 @@ public struct CapabilitySets: Sendable, Equatable {
         }
     }
 
-    /// "CAP_SYS_ADMIN" (any case, with or without CAP_) to its number.
+    /// "CAP_SYS_ADMIN" (any case, CAP_ prefix required) to its number.
     public static func value(of name: String) -> Int32? {
         let upper = name.uppercased()
         guard upper.hasPrefix("CAP_") else { return nil }

@@ -13,7 +13,8 @@ import LinuxCore
 /// an exclusive flock on its directory.
 public struct ContainerStore: Sendable {
     public static let defaultRoot = "/run/swiftlet"
-    public static let maxIDLength = 1024
+    /// A container id is a directory name: at most NAME_MAX bytes.
+    public static let maxIDLength = 255
 
     public let root: String
 
