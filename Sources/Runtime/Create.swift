@@ -53,7 +53,6 @@ public struct Creator {
         var cleanup = CreateCleanup(store: store, id: options.id, detached: options.detach)
         do {
             cleanup.cgroupDirs = try cgroups.create()
-            cleanup.cgroups = cgroups
             try cgroups.checkUnused()
             try CgroupResources.apply(spec.linux?.resources, to: cgroups)
             let result = try launch(plan: plan, cgroups: cgroups, lock: lock, cleanup: &cleanup)
@@ -166,7 +165,9 @@ public struct Creator {
                 }
             }
         }
-        var flags = plan.userJoined ? 0 : UInt64(UInt32(bitPattern: plan.namespaces.cloneFlags(excluding: [.time])))
+        // The cgroup namespace is made by init once it is in its cgroup (its
+        // root is the cgroup current at unshare), the time namespace here.
+        var flags = plan.userJoined ? 0 : UInt64(UInt32(bitPattern: plan.namespaces.cloneFlags(excluding: [.time, .cgroup])))
         if options.detach { flags |= UInt64(SL_CLONE_PARENT) }
 
         var intoCgroup = cgroupFD != nil
@@ -212,20 +213,19 @@ public struct Creator {
 }
 
 /// Undoes a failed create: no process, cgroup or state folder stays behind.
+/// It ends only the processes this create started (init never reached its
+/// program, so it has no children), and removes only the cgroup
+/// directories it made: a cgroup may hold someone else's processes.
 struct CreateCleanup {
     let store: ContainerStore
     let id: String
     let detached: Bool
     var pids: [Int32] = []
-    var cgroups: CgroupManager?
     var cgroupDirs: [String] = []
 
     func run() {
         for pid in pids.reversed() {
             ProcessControl.killAndWait(pid: pid, reap: !detached)
-        }
-        if let cgroups {
-            for pid in (try? cgroups.pids()) ?? [] { ProcessControl.killAndWait(pid: pid, reap: false) }
         }
         CgroupManager.remove(cgroupDirs)
         _ = try? store.remove(id: id)

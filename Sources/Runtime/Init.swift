@@ -119,8 +119,15 @@ struct ContainerInit {
     private func joinNamespaces() throws(RuntimeError) {
         let ns = plan.namespaces
         try ns.setns([.ipc, .uts, .network, .cgroup, .mount])
-        guard plan.userJoined else { return }
+        guard plan.userJoined else {
+            if plan.userNew { try becomeNamespaceRoot() }
+            if ns.isNew(.cgroup) {
+                try sys("unshare cgroup namespace") { sl_unshare(Int32(SL_CLONE_NEWCGROUP)) }
+            }
+            return
+        }
         try ns.setns([.user])
+        try becomeNamespaceRoot()
         let deferred = ns.cloneFlags(excluding: [.pid, .time, .user])
         if deferred != 0 {
             try sys("unshare namespaces in the joined user namespace") { sl_unshare(deferred) }
@@ -145,6 +152,17 @@ struct ContainerInit {
                 _exit(0)
             }
         }
+    }
+
+    /// After entering a user namespace we still carry the host's ids, which
+    /// it may not map: become its root so that what we create is owned by
+    /// mapped ids (else EOVERFLOW).
+    private func becomeNamespaceRoot() throws(RuntimeError) {
+        if setgroupsAllowed() {
+            try sys("setgroups in the user namespace") { setgroups(0, nil) }
+        }
+        try sys("setresgid(0) in the user namespace") { sl_setresgid(0) }
+        try sys("setresuid(0) in the user namespace") { sl_setresuid(0) }
     }
 
     /// Runs the hooks of the moment between mounts and pivot_root: prestart

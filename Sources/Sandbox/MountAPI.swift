@@ -67,7 +67,8 @@ public enum MountAPI {
             if n <= 0 { break }
             var line = String(decoding: buffer[0..<n], as: UTF8.self)
             if line.hasPrefix("e ") || line.hasPrefix("w ") || line.hasPrefix("i ") { line.removeFirst(2) }
-            lines.append(line)
+            line = line.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).joined(separator: " ")
+            if !line.isEmpty { lines.append(line) }
         }
         return lines.joined(separator: "; ")
     }

@@ -106,10 +106,15 @@ struct MountStep {
         let fs: Int32
         do {
             fs = try MountAPI.newFilesystem(type: type, source: source, options: options, for: destination)
-        } catch where type == "sysfs" && error.errno == EPERM {
-            // sysfs cannot be mounted in a user namespace that does not own
-            // the network namespace: bind the host's instead.
-            fs = try MountAPI.cloneTree(path: "/sys", recursive: true, for: destination)
+        } catch where error.errno == EPERM && (type == "sysfs" || type == "mqueue") {
+            // sysfs and mqueue cannot be mounted in a user namespace that does
+            // not own the network / IPC namespace: bind the host's instead.
+            let hostPath = type == "sysfs" ? "/sys" : "/dev/mqueue"
+            guard FileIO.isDirectory(hostPath) else {
+                let owner = type == "sysfs" ? "network" : "IPC"
+                throw RuntimeError("mount \(type) on \(destination): not permitted in a user namespace that does not own the \(owner) namespace, and the host has no \(hostPath) to bind", errno: EPERM)
+            }
+            fs = try MountAPI.cloneTree(path: hostPath, recursive: true, for: destination)
             try MountAPI.setAttributes(fs, set: options.set, clear: 0, atime: nil, recursive: true, for: destination)
         }
         defer { close(fs) }

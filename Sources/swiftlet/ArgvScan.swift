@@ -9,7 +9,7 @@ struct ArgvScan {
     var debug = false
     var wantsVersion = false
 
-    static let globalWithValue: Set<String> = ["--root", "--log", "--log-format", "--criu", "--rootless"]
+    static let globalWithValue: Set<String> = ["--root", "--log", "--log-format", "--criu"]
 
     init(_ arguments: [String]) {
         var index = 0

@@ -24,9 +24,6 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: .hidden)
     var criu: String?
 
-    @Option(help: .hidden)
-    var rootless: String?
-
     var runtime: RuntimeOptions {
         RuntimeOptions(root: Path.absolute(root, cwd: "/"), systemdCgroup: systemdCgroup)
     }

@@ -1,0 +1,182 @@
+"""process.* of config.json, observed from inside the container."""
+import os
+import resource
+import subprocess
+
+import pytest
+
+from swiftlet_harness import error_message
+
+
+def run_in(runtime, bundle, cid, script=None, **kwargs):
+    if script is not None:
+        bundle.shell(script)
+    r = runtime.run("run", "-b", bundle.path, cid, **kwargs)
+    assert r.returncode == 0, f"exit {r.returncode}: {r.stderr}"
+    return r.stdout
+
+
+def test_args_env_and_cwd(runtime, bundle, cid):
+    bundle.process["env"] = ["PATH=/bin", "FOO=bar baz", "EMPTY="]
+    bundle.process["cwd"] = "/tmp"
+    bundle.command("sh", "-c", 'echo "$0|$1|$FOO|$EMPTY|$(pwd)"; env | sort', "first", "second")
+    out = run_in(runtime, bundle, cid).splitlines()
+    assert out[0] == "first|second|bar baz||/tmp"
+    env = [line for line in out[1:] if not line.startswith(("PWD=", "SHLVL=", "_="))]
+    assert env == ["EMPTY=", "FOO=bar baz", "PATH=/bin"]
+
+
+def test_no_path_in_env_means_none_is_invented(runtime, bundle, cid):
+    bundle.process["env"] = ["A=1"]
+    # The program exec'd by the runtime gets exactly the config's env (a
+    # shell would invent its own default PATH).
+    bundle.command("/bin/cat", "/proc/self/environ")
+    assert run_in(runtime, bundle, cid) == "A=1\0"
+
+
+def test_user_groups_and_umask(runtime, bundle, cid):
+    bundle.process["user"] = {"uid": 1000, "gid": 1000, "additionalGids": [5, 7], "umask": 0o077}
+    out = run_in(runtime, bundle, cid, "id -u; id -g; id -G; umask; touch /tmp/f; stat -c %a /tmp/f")
+    assert out.split() == ["1000", "1000", "1000", "5", "7", "0077", "600"]
+
+
+def test_default_umask_is_0022(runtime, bundle, cid):
+    assert run_in(runtime, bundle, cid, "umask").strip() == "0022"
+
+
+def test_rlimits(runtime, bundle, cid):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    bundle.process["rlimits"] = [
+        {"type": "RLIMIT_NOFILE", "soft": 123, "hard": min(hard, 456)},
+        {"type": "RLIMIT_CORE", "soft": 0, "hard": 0},
+    ]
+    out = run_in(runtime, bundle, cid, "ulimit -n; ulimit -H -n; ulimit -c")
+    assert out.split() == ["123", str(min(hard, 456)), "0"]
+
+
+def test_rlimit_above_the_hard_limit_says_so(runtime, bundle, cid):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        pytest.skip("RLIMIT_NOFILE has no hard limit on this machine")
+    if os.system("capsh --has-p=cap_sys_resource >/dev/null 2>&1") == 0:
+        pytest.skip("this process has CAP_SYS_RESOURCE and may raise hard limits")
+    bundle.process["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": hard + 1, "hard": hard + 1}]
+    bundle.save()
+    r = runtime.run("run", "-b", bundle.path, cid)
+    assert r.returncode == 1
+    message = error_message(r.stderr)
+    assert "RLIMIT_NOFILE" in message and f"hard limit here is {hard}" in message
+    assert runtime.status(cid) is None
+
+
+def test_no_new_privileges(runtime, bundle, cid):
+    bundle.process["noNewPrivileges"] = True
+    assert run_in(runtime, bundle, cid, "grep NoNewPrivs /proc/self/status").split() == ["NoNewPrivs:", "1"]
+
+
+def test_new_privileges_allowed(runtime, bundle, cid):
+    bundle.process["noNewPrivileges"] = False
+    assert run_in(runtime, bundle, cid, "grep NoNewPrivs /proc/self/status").split() == ["NoNewPrivs:", "0"]
+
+
+def test_oom_score_adj(runtime, bundle, cid):
+    bundle.process["oomScoreAdj"] = 500
+    assert run_in(runtime, bundle, cid, "cat /proc/self/oom_score_adj").strip() == "500"
+
+
+def test_default_capabilities(runtime, bundle, cid):
+    # AUDIT_WRITE (29), KILL (5), NET_BIND_SERVICE (10)
+    expected = format((1 << 29) | (1 << 5) | (1 << 10), "016x")
+    out = run_in(runtime, bundle, cid, "grep Cap /proc/self/status")
+    caps = dict(line.split(":\t") for line in out.strip().splitlines())
+    assert caps["CapEff"] == expected and caps["CapPrm"] == expected and caps["CapBnd"] == expected
+    assert caps["CapInh"] == "0" * 16 and caps["CapAmb"] == "0" * 16
+
+
+def test_capabilities_survive_the_user_switch(runtime, bundle, cid):
+    caps = ["CAP_NET_BIND_SERVICE", "CAP_KILL"]
+    bundle.process["user"] = {"uid": 1000, "gid": 1000}
+    bundle.process["capabilities"] = {"bounding": caps, "effective": caps, "permitted": caps, "inheritable": caps, "ambient": caps}
+    out = run_in(runtime, bundle, cid, "grep Cap /proc/self/status")
+    values = dict(line.split(":\t") for line in out.strip().splitlines())
+    expected = format((1 << 10) | (1 << 5), "016x")
+    for key in ("CapEff", "CapPrm", "CapInh", "CapBnd", "CapAmb"):
+        assert values[key] == expected, (key, values)
+
+
+def test_unknown_capability_is_an_error(runtime, bundle, cid):
+    bundle.process["capabilities"]["bounding"] = ["CAP_NOT_A_THING"]
+    bundle.save()
+    r = runtime.run("run", "-b", bundle.path, cid)
+    assert r.returncode == 1
+    assert "CAP_NOT_A_THING" in error_message(r.stderr)
+
+
+def test_hostname_and_domainname(runtime, bundle, cid):
+    bundle.config["hostname"] = "box"
+    bundle.config["domainname"] = "example.org"
+    out = run_in(runtime, bundle, cid, "hostname; cat /proc/sys/kernel/domainname")
+    assert out.split() == ["box", "example.org"]
+
+
+def test_missing_executable_fails_at_create(runtime, bundle, cid):
+    bundle.command("no-such-program")
+    r = runtime.run("create", "-b", bundle.path, cid)
+    assert r.returncode == 1
+    assert error_message(r.stderr) == 'exec: "no-such-program": executable file not found in $PATH'
+    assert runtime.status(cid) is None
+
+
+def test_stdio_is_handed_over_unchanged(runtime, bundle, cid, tmp_path):
+    bundle.shell("read line; echo \"out:$line\"; echo err >&2")
+    with open(tmp_path / "in", "w") as f:
+        f.write("hello\n")
+    with open(tmp_path / "in") as stdin, open(tmp_path / "out", "w") as out, open(tmp_path / "err", "w") as err:
+        r = subprocess.run(runtime.argv("run", "-b", bundle.path, cid), stdin=stdin, stdout=out, stderr=err)
+    assert r.returncode == 0
+    assert (tmp_path / "out").read_text() == "out:hello\n"
+    assert (tmp_path / "err").read_text() == "err\n"
+
+
+def test_only_stdio_and_preserved_fds_reach_the_container(runtime, bundle, cid, tmp_path):
+    bundle.shell("ls /proc/self/fd | sort -n | tr '\\n' ' '; echo; cat <&3; cat <&4")
+    (tmp_path / "three").write_text("fd three\n")
+    (tmp_path / "four").write_text("fd four\n")
+    (tmp_path / "nine").write_text("nine\n")
+    # fds 3 and 4 are preserved; 9 is open in the caller but not passed on.
+    r = subprocess.run(
+        ["sh", "-c", 'exec 3<"$1" 4<"$2" 9<"$3"; shift 3; exec "$@"', "sh",
+         str(tmp_path / "three"), str(tmp_path / "four"), str(tmp_path / "nine"),
+         *runtime.argv("run", "--preserve-fds", "2", "-b", bundle.path, cid)],
+        capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    listed = [int(x) for x in lines[0].split()]
+    # ls's own directory handle takes the lowest free fd, 5.
+    assert listed == [0, 1, 2, 3, 4, 5]
+    assert lines[1:] == ["fd three", "fd four"]
+
+
+def test_terminal_run_proxies_a_pty(runtime, bundle, cid):
+    bundle.process["terminal"] = True
+    bundle.shell("tty; test -t 0 && echo stdin-is-a-tty; ls -l /dev/console | cut -c1")
+    r = runtime.run("run", "-b", bundle.path, cid)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.replace("\r", "").splitlines()
+    assert out[0].startswith("/dev/pts/")
+    assert out[1] == "stdin-is-a-tty"
+    assert out[2] == "c"
+
+
+def test_terminal_without_console_socket_is_refused_when_detached(runtime, bundle, cid):
+    bundle.process["terminal"] = True
+    bundle.save()
+    r = runtime.run("create", "-b", bundle.path, cid)
+    assert r.returncode == 1 and "console-socket" in error_message(r.stderr)
+    assert runtime.status(cid) is None
+
+
+def test_console_socket_without_terminal_is_refused(runtime, bundle, cid, tmp_path):
+    r = runtime.run("create", "-b", bundle.path, "--console-socket", tmp_path / "sock", cid)
+    assert r.returncode == 1 and "terminal" in error_message(r.stderr)
+    assert runtime.status(cid) is None
