@@ -180,3 +180,62 @@ def test_console_socket_without_terminal_is_refused(runtime, bundle, cid, tmp_pa
     r = runtime.run("create", "-b", bundle.path, "--console-socket", tmp_path / "sock", cid)
     assert r.returncode == 1 and "terminal" in error_message(r.stderr)
     assert runtime.status(cid) is None
+
+
+def keyrings_inside(runtime, bundle, cid, *extra):
+    bundle.linux["maskedPaths"] = [p for p in bundle.linux["maskedPaths"] if p != "/proc/keys"]
+    bundle.shell("cat /proc/keys")
+    r = runtime.run("run", *extra, "-b", bundle.path, cid)
+    assert r.returncode == 0, r.stderr
+    # /proc/keys: id flags usage timeout perm uid gid type description: summary
+    return [line.split()[8].rstrip(":") for line in r.stdout.splitlines() if line.split()[7] == "keyring"]
+
+
+def test_each_container_gets_a_new_session_keyring(runtime, bundle, cid):
+    assert cid in keyrings_inside(runtime, bundle, cid)
+
+
+def test_no_new_keyring_keeps_the_callers(runtime, bundle, cid):
+    assert cid not in keyrings_inside(runtime, bundle, cid, "--no-new-keyring")
+
+
+def test_console_socket_receives_the_pty_master(runtime, bundle, cid, tmp_path):
+    """containerd's protocol: one message, payload the pty name, one fd."""
+    import socket
+    bundle.process["terminal"] = True
+    bundle.process["consoleSize"] = {"height": 33, "width": 101}
+    bundle.shell("stty size; tty; echo done")
+    path = str(tmp_path / "console.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(1)
+    r = runtime.run("create", "-b", bundle.path, "--console-socket", path, cid)
+    assert r.returncode == 0, r.stderr
+    listener.settimeout(5)
+    conn, _ = listener.accept()
+    payload, fds, flags, _ = socket.recv_fds(conn, 4096, 4)
+    assert payload == b"/dev/ptmx"
+    assert len(fds) == 1
+    master = fds[0]
+    runtime.run("start", cid, check=True)
+    output = b""
+    while b"done" not in output:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    lines = output.decode().replace("\r", "").splitlines()
+    assert lines[0] == "33 101"
+    assert lines[1].startswith("/dev/pts/")
+    os.close(master)
+    conn.close()
+    listener.close()
+    pid = runtime.state(cid)["pid"]
+    runtime.run("delete", "-f", cid, check=True)
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass

@@ -72,6 +72,13 @@ struct ContainerInit {
         }
         try joinNamespaces()
         _ = setsid()
+        if !plan.noNewKeyring {
+            // Each container gets its own session keyring, named after it,
+            // so keys never leak between containers.
+            if sl_join_session_keyring(plan.id) < 0 && currentErrno() != ENOSYS {
+                throw RuntimeError.sys("join a new session keyring", currentErrno())
+            }
+        }
         Glibc.umask(0)
         let user = plan.process?.user
         var terminal: ContainerTerminal? = nil
