@@ -239,3 +239,27 @@ def test_console_socket_receives_the_pty_master(runtime, bundle, cid, tmp_path):
         os.waitpid(pid, 0)
     except ChildProcessError:
         pass
+
+
+def test_socket_activation_fds_are_passed_on(runtime, bundle, cid, tmp_path):
+    """systemd socket activation: LISTEN_FDS fds for our own LISTEN_PID go
+    to the container (before --preserve-fds ones), with LISTEN_FDS set."""
+    (tmp_path / "listen").write_text("activation fd\n")
+    bundle.process["env"] = ["PATH=/bin"]
+    bundle.shell('echo "LISTEN_FDS=$LISTEN_FDS"; cat <&3')
+    argv = runtime.argv("run", "-b", bundle.path, cid)
+    r = subprocess.run(["sh", "-c", 'exec 3<"$1"; shift; export LISTEN_FDS=1 LISTEN_PID=$$; exec "$@"', "sh",
+                        str(tmp_path / "listen"), *argv], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["LISTEN_FDS=1", "activation fd"]
+
+
+def test_listen_fds_for_another_pid_are_not_passed(runtime, bundle, cid, tmp_path):
+    (tmp_path / "listen").write_text("not for us\n")
+    bundle.process["env"] = ["PATH=/bin"]
+    bundle.shell('echo "LISTEN_FDS=$LISTEN_FDS"; cat <&3 2>/dev/null || echo no-fd-3')
+    argv = runtime.argv("run", "-b", bundle.path, cid)
+    r = subprocess.run(["sh", "-c", 'exec 3<"$1"; shift; export LISTEN_FDS=1 LISTEN_PID=1; exec "$@"', "sh",
+                        str(tmp_path / "listen"), *argv], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["LISTEN_FDS=", "no-fd-3"]
