@@ -126,9 +126,9 @@ def test_missing_bind_source(runtime, bundle, cid):
 
 
 def test_fields_not_supported_yet_are_refused_by_name(runtime, bundle, cid):
-    bundle.linux["personality"] = {"domain": "LINUX"}
+    bundle.linux["intelRdt"] = {"closID": "x"}
     bundle.save()
-    assert "linux.personality" in create_fails(runtime, bundle, cid)
+    assert "linux.intelRdt" in create_fails(runtime, bundle, cid)
 
 
 def test_a_failed_create_leaves_no_cgroup(runtime, bundle, cid, cgroup_parent):

@@ -38,6 +38,8 @@ struct ContainerInit {
         var args: [String]
         var env: [String]
         var umask: mode_t
+        /// init's pid as the host sees it, for the startContainer state.
+        var hostPid: Int32
 
         func waitAndExec(gate: Int32, plan: InitPlan) -> Never {
             let connection: Int32
@@ -48,7 +50,7 @@ struct ContainerInit {
             }
             close(gate)
             do {
-                let state = Container.ociState(id: plan.id, status: "created", pid: getpid(), bundle: plan.bundle,
+                let state = Container.ociState(id: plan.id, status: "created", pid: hostPid, bundle: plan.bundle,
                                                annotations: plan.spec.annotations, ociVersion: plan.spec.ociVersion)
                 try HookRunner.run(plan.spec.hooks?.startContainer, phase: "startContainer", state: state)
             } catch {
@@ -71,6 +73,7 @@ struct ContainerInit {
             throw RuntimeError("container init: the runtime went away")
         }
         try joinNamespaces()
+        let hostPid = self.hostPid()
         _ = setsid()
         if !plan.noNewKeyring {
             // Each container gets its own session keyring, named after it,
@@ -86,6 +89,7 @@ struct ContainerInit {
             try Rootfs(plan: rootfsPlan).setUp(
                 beforePivot: { () throws(RuntimeError) in try runCreateHooks() },
                 afterPivot: { () throws(RuntimeError) in
+                    try Sysctl.apply(plan.sysctl)
                     if plan.terminal {
                         terminal = try ContainerTerminal.open(consoleSize: plan.process?.consoleSize,
                                                               owner: user?.uid ?? 0, group: user?.gid ?? 0)
@@ -102,9 +106,10 @@ struct ContainerInit {
 
         guard let process = plan.process else {
             // No process: init stays at the gate; start will refuse.
-            return Execution(path: "", args: [], env: [], umask: 0o022)
+            return Execution(path: "", args: [], env: [], umask: 0o022, hostPid: hostPid)
         }
         try ProcessSetup.applyRlimits(process.rlimits ?? [])
+        try plan.details.apply()
         if process.noNewPrivileges == true { try ProcessSetup.setNoNewPrivileges() }
         try ProcessSetup.closeOnExec(from: 3 + plan.extraFDs)
         try plan.capabilities.applyBounding()
@@ -115,7 +120,7 @@ struct ContainerInit {
         try plan.capabilities.applyProcessSets()
         try ProcessSetup.enterWorkingDirectory(process.cwd)
         let path = try ProcessSetup.findExecutable(process.args.first ?? "", env: plan.env)
-        return Execution(path: path, args: process.args, env: plan.env, umask: mode_t(user?.umask ?? 0o022))
+        return Execution(path: path, args: process.args, env: plan.env, umask: mode_t(user?.umask ?? 0o022), hostPid: hostPid)
     }
 
     /// Joins the namespaces given by path (the non-user ones first, while we
@@ -181,14 +186,14 @@ struct ContainerInit {
             try sync.expect(.hooksDone, while: "prestart hooks")
         }
         if !(hooks?.createContainer ?? []).isEmpty {
-            let state = Container.ociState(id: plan.id, status: "creating", pid: hostPid(), bundle: plan.bundle,
+            let state = Container.ociState(id: plan.id, status: "creating", pid: self.hostPid(), bundle: plan.bundle,
                                            annotations: plan.spec.annotations, ociVersion: plan.spec.ociVersion)
             try HookRunner.run(hooks?.createContainer, phase: "createContainer", state: state)
         }
     }
 
-    /// Our pid as the host sees it (the runtime told us in `proceed`; in our
-    /// own pid namespace getpid() is 1).
+    /// Our pid as the host sees it, from the host's /proc (read before
+    /// pivot_root; in our own pid namespace getpid() is 1).
     private func hostPid() -> Int32 {
         Int32(String(decoding: (try? FileIO.read("/proc/self/stat")) ?? [], as: UTF8.self).split(separator: " ").first ?? "") ?? getpid()
     }

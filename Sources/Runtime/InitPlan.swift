@@ -28,6 +28,8 @@ struct InitPlan {
     var uidMappings: [LinuxIDMapping]
     var gidMappings: [LinuxIDMapping]
     var timeOffsets: String?
+    var details: ProcessDetails
+    var sysctl: [String: String]
 
     var userJoined: Bool { namespaces.join(.user) != nil }
     var userNew: Bool { namespaces.isNew(.user) }
@@ -92,6 +94,8 @@ struct InitPlan {
             throw RuntimeError("--console-socket was given but process.terminal is false")
         }
         let capabilities = try CapabilitySets(process?.capabilities) { log.warn($0) }
+        let details = try ProcessDetails(process: process, personality: linux.personality)
+        try Sysctl.check(linux.sysctl ?? [:], namespaces: namespaces, hostname: spec.hostname)
         for limit in process?.rlimits ?? [] where ProcessSetup.rlimitNames[limit.type] == nil {
             throw RuntimeError("process.rlimits: unknown rlimit type \(limit.type.debugDescription)")
         }
@@ -105,7 +109,8 @@ struct InitPlan {
         return InitPlan(id: options.id, bundle: bundle, spec: spec, namespaces: namespaces, rootfs: rootfs, process: process,
                         capabilities: capabilities, executableName: process?.args.first, env: env, extraFDs: extra,
                         terminal: terminal, consoleSocket: options.consoleSocket, noNewKeyring: options.noNewKeyring,
-                        uidMappings: linux.uidMappings ?? [], gidMappings: linux.gidMappings ?? [], timeOffsets: timeOffsets)
+                        uidMappings: linux.uidMappings ?? [], gidMappings: linux.gidMappings ?? [], timeOffsets: timeOffsets,
+                        details: details, sysctl: linux.sysctl ?? [:])
     }
 
     /// Socket activation (systemd): fds passed to us for our own pid.
@@ -138,23 +143,15 @@ struct InitPlan {
             throw RuntimeError("\(field): not supported yet by swiftlet")
         }
         if linux.seccomp != nil { try refuse("linux.seccomp") }
-        if let sysctl = linux.sysctl, !sysctl.isEmpty { try refuse("linux.sysctl") }
-        if linux.intelRdt != nil { try refuse("linux.intelRdt") }
-        if linux.personality != nil { try refuse("linux.personality") }
+        if linux.intelRdt != nil { try refuse("linux.intelRdt (no resctrl on this host)") }
         if linux.memoryPolicy != nil { try refuse("linux.memoryPolicy") }
         if let devices = linux.netDevices, !devices.isEmpty { try refuse("linux.netDevices") }
         if let label = linux.mountLabel, !label.isEmpty { try refuse("linux.mountLabel (SELinux is not available on this host)") }
         if let process = spec.process {
             if let profile = process.apparmorProfile, !profile.isEmpty { try refuse("process.apparmorProfile (AppArmor is not available on this host)") }
             if let label = process.selinuxLabel, !label.isEmpty { try refuse("process.selinuxLabel (SELinux is not available on this host)") }
-            if process.scheduler != nil { try refuse("process.scheduler") }
-            if process.ioPriority != nil { try refuse("process.ioPriority") }
-            if process.execCPUAffinity != nil { try refuse("process.execCPUAffinity") }
-        }
-        let hooks = spec.hooks
-        if !(hooks?.poststart ?? []).isEmpty || !(hooks?.startContainer ?? []).isEmpty || !(hooks?.createContainer ?? []).isEmpty
-            || !(hooks?.createRuntime ?? []).isEmpty || !(hooks?.prestart ?? []).isEmpty || !(hooks?.poststop ?? []).isEmpty {
-            // Hooks are supported; listed here so a reader sees they were considered.
+            // process.execCPUAffinity is not applicable to a container's
+            // init (config.md); exec applies it.
         }
     }
 }

@@ -33,17 +33,15 @@ public struct Lifecycle {
         defer { close(connection) }
         do {
             try Gate.release(connection: connection)
-        } catch {
             unlink(store.gatePath(id))
-            throw error
-        }
-        unlink(store.gatePath(id))
-        do {
             try HookRunner.run(config.hooks?.poststart, phase: "poststart", state: container.ociState(status: .running))
         } catch {
-            // runtime.md (lifecycle step 9): a failed poststart hook is an
-            // error and the container is stopped.
-            _ = try? signal(container, SIGKILL, all: true)
+            // runtime.md, lifecycle steps 7-9: a failed startContainer hook,
+            // exec or poststart hook is an error; the container is stopped
+            // and destroyed (step 12), and the poststop hooks run (step 13).
+            unlink(store.gatePath(id))
+            try? killEverything(container)
+            try? destroy(container, config: config)
             throw error
         }
     }
@@ -123,14 +121,19 @@ public struct Lifecycle {
             // Without a pid namespace, init's exit does not end the others.
             try killEverything(container)
         }
-        let config = try? container.config()
+        try destroy(container, config: try? container.config())
+    }
+
+    /// Undoes create for a container whose processes are gone: cgroup,
+    /// poststop hooks, state.
+    private func destroy(_ container: Container, config: Spec?) throws(RuntimeError) {
         do {
             try container.cgroups.destroy()
         } catch {
             log.warn(error.description)
         }
         HookRunner.runAll(config?.hooks?.poststop, phase: "poststop", state: container.ociState(status: .stopped))
-        try store.remove(id: id)
+        try store.remove(id: container.id)
     }
 
     /// SIGKILL to init and everything in the cgroup, then wait for them all.

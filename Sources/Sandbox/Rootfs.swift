@@ -93,10 +93,14 @@ public struct Rootfs {
             try sys("move rootfs \(plan.rootfs) to /") { mount(".", "/", nil, MS.move, nil) }
             try sys("chroot(\(plan.rootfs))") { chroot(".") }
         } else {
+            // A handle on the old root: after pivot_root it is stacked on the
+            // new one at ".", and mount(2) on "." would reach the new root's
+            // tree, not the old one.
+            let oldRoot = try sys("open old root") { sl_open_mode("/", SL_O_PATH | O_DIRECTORY | O_CLOEXEC, 0) }
+            defer { close(oldRoot) }
             try sys("pivot_root(\(plan.rootfs))") { sl_pivot_root(".", ".") }
-            // The old root is now stacked under the new one at "."; detach it
-            // without letting the unmount propagate to the host.
-            try sys("make old root rslave") { mount(nil, ".", nil, MS.slave | MS.rec, nil) }
+            // Detach the old root without letting the unmount reach the host.
+            try MountAPI.setPropagation(oldRoot, MS.slave | MS.rec, for: "old root")
             try sys("unmount old root") { umount2(".", Int32(MNT_DETACH)) }
         }
         try sys("chdir(/)") { chdir("/") }

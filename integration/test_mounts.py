@@ -1,0 +1,175 @@
+"""Mounts in full: propagation, recursive attributes, tmpfs ownership,
+files vs directories, rootfsPropagation, /dev entries from linux.devices,
+masked and read-only paths (runtime-spec config.md, config-linux.md)."""
+import os
+import subprocess
+
+import pytest
+
+from swiftlet_harness import error_message
+
+
+def inside(runtime, bundle, cid, script):
+    bundle.shell(script)
+    r = runtime.run("run", "-b", bundle.path, cid)
+    assert r.returncode == 0, f"exit {r.returncode}: {r.stderr}"
+    return r.stdout
+
+
+def mount_entry(mountinfo_text, mountpoint):
+    """(mount options, optional fields, fs type, super options) of a mount point."""
+    found = None
+    for line in mountinfo_text.strip().splitlines():
+        parts = line.split()
+        if parts[4] == mountpoint:
+            dash = parts.index("-")
+            found = (set(parts[5].split(",")), parts[6:dash], parts[dash + 1], set(parts[dash + 3].split(",")))
+    assert found, f"{mountpoint} is not mounted:\n{mountinfo_text}"
+    return found
+
+
+def tmpfs(dest, *options, source="tmpfs"):
+    return {"destination": dest, "type": "tmpfs", "source": source, "options": list(options)}
+
+
+@pytest.mark.parametrize("option, field", [("shared", "shared:"), ("unbindable", "unbindable"), ("private", None)])
+def test_propagation_of_a_mount(runtime, bundle, cid, option, field):
+    bundle.config["mounts"].append(tmpfs("/p", option))
+    _, optional, _, _ = mount_entry(inside(runtime, bundle, cid, "cat /proc/self/mountinfo"), "/p")
+    if field is None:
+        assert optional == []
+    else:
+        assert any(f.startswith(field) for f in optional), optional
+
+
+def test_slave_of_a_shared_mount(runtime, bundle, cid):
+    bundle.config["mounts"] += [tmpfs("/master", "shared"), {"destination": "/master-copy", "type": "bind", "source": "/", "options": ["bind"]}]
+    # a bind of a shared container mount is its peer; make a slave of it
+    bundle.config["mounts"][-1] = tmpfs("/s", "slave")
+    out = inside(runtime, bundle, cid, "cat /proc/self/mountinfo")
+    _, optional, _, _ = mount_entry(out, "/s")
+    assert not any(f.startswith("shared:") for f in optional)
+
+
+@pytest.fixture
+def host_tree(tmp_path):
+    """A host directory with a tmpfs mounted below it (unmounted after)."""
+    top = tmp_path / "tree"
+    sub = top / "sub"
+    sub.mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "swiftlet-test-sub", str(sub)], check=True)
+    (sub / "f").write_text("below\n")
+    yield top
+    subprocess.run(["umount", str(sub)], check=True)
+
+
+def test_rbind_brings_submounts_and_rro_makes_them_all_read_only(runtime, bundle, cid, host_tree):
+    bundle.config["mounts"] += [
+        {"destination": "/top-ro", "type": "bind", "source": str(host_tree), "options": ["rbind", "ro"]},
+        {"destination": "/rro", "type": "bind", "source": str(host_tree), "options": ["rbind", "rro", "rnosuid", "rnoexec"]},
+        {"destination": "/plain", "type": "bind", "source": str(host_tree), "options": ["bind"]},
+    ]
+    out = inside(runtime, bundle, cid, "cat /rro/sub/f; ls /plain/sub | wc -l; cat /proc/self/mountinfo")
+    lines = out.splitlines()
+    assert lines[0] == "below"
+    assert lines[1] == "0", "a non-recursive bind does not bring the submount"
+    info = "\n".join(lines[2:])
+    assert "ro" in mount_entry(info, "/top-ro")[0]
+    assert "rw" in mount_entry(info, "/top-ro/sub")[0], "plain ro applies to the top mount only"
+    for mp in ("/rro", "/rro/sub"):
+        opts = mount_entry(info, mp)[0]
+        assert {"ro", "nosuid", "noexec"} <= opts, (mp, opts)
+
+
+def test_tmpfs_mode_size_uid_gid(runtime, bundle, cid):
+    bundle.config["mounts"].append(tmpfs("/owned", "mode=750", "size=2m", "uid=1000", "gid=1000"))
+    out = inside(runtime, bundle, cid, "stat -c '%a %u %g' /owned; grep ' /owned ' /proc/self/mountinfo")
+    lines = out.splitlines()
+    assert lines[0] == "750 1000 1000"
+    assert "size=2048k" in mount_entry(lines[1], "/owned")[3]
+
+
+def test_bind_creates_a_file_or_directory_target(runtime, bundle, cid, tmp_path):
+    (tmp_path / "f").write_text("file\n")
+    (tmp_path / "d").mkdir()
+    bundle.config["mounts"] += [
+        {"destination": "/new/dir/file", "type": "bind", "source": str(tmp_path / "f"), "options": ["bind"]},
+        {"destination": "/new/dir/d", "type": "bind", "source": str(tmp_path / "d"), "options": ["bind"]},
+    ]
+    out = inside(runtime, bundle, cid, "test -f /new/dir/file && cat /new/dir/file; test -d /new/dir/d && echo dir")
+    assert out == "file\ndir\n"
+
+
+def test_root_propagation_shared(runtime, bundle, cid):
+    bundle.linux["rootfsPropagation"] = "shared"
+    out = inside(runtime, bundle, cid, "cat /proc/self/mountinfo")
+    _, optional, _, _ = mount_entry(out, "/")
+    assert any(f.startswith("shared:") for f in optional), optional
+
+
+def test_root_propagation_private(runtime, bundle, cid):
+    bundle.linux["rootfsPropagation"] = "rprivate"
+    _, optional, _, _ = mount_entry(inside(runtime, bundle, cid, "cat /proc/self/mountinfo"), "/")
+    assert optional == []
+
+
+def test_unknown_root_propagation(runtime, bundle, cid):
+    bundle.linux["rootfsPropagation"] = "sideways"
+    bundle.save()
+    r = runtime.run("create", "-b", bundle.path, cid)
+    assert r.returncode == 1 and "rootfsPropagation" in error_message(r.stderr)
+
+
+def test_linux_devices(runtime, bundle, cid):
+    bundle.linux["devices"] = [
+        {"type": "c", "path": "/dev/mynull", "major": 1, "minor": 3, "fileMode": 0o640, "uid": 1000, "gid": 1001},
+        {"type": "b", "path": "/dev/disks/loopy", "major": 7, "minor": 0, "fileMode": 0o600},
+        {"type": "p", "path": "/dev/myfifo", "fileMode": 0o666},
+    ]
+    out = inside(runtime, bundle, cid, "stat -c '%n %F %t:%T %a %u:%g' /dev/mynull /dev/disks/loopy /dev/myfifo")
+    got = {line.split()[0]: line.split()[1:] for line in out.strip().splitlines()}
+    assert got["/dev/mynull"] == ["character", "special", "file", "1:3", "640", "1000:1001"]
+    assert got["/dev/disks/loopy"] == ["block", "special", "file", "7:0", "600", "0:0"]
+    assert got["/dev/myfifo"][:1] == ["fifo"] and got["/dev/myfifo"][-2:] == ["666", "0:0"]
+
+
+def test_devices_in_a_user_namespace_are_bound_from_the_host(runtime, bundle, cid):
+    mapping = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    bundle.linux["namespaces"].append({"type": "user"})
+    bundle.linux["uidMappings"] = mapping
+    bundle.linux["gidMappings"] = mapping
+    bundle.linux["devices"] = [{"type": "c", "path": "/dev/kmsg", "major": 1, "minor": 11}]
+    out = inside(runtime, bundle, cid, "stat -c '%t:%T' /dev/kmsg /dev/null; grep -c ' /dev/null ' /proc/self/mountinfo")
+    assert out.split() == ["1:b", "1:3", "1"]
+
+
+def test_masked_paths(runtime, bundle, cid):
+    bundle.linux["maskedPaths"] = ["/proc/keys", "/proc/acpi", "/sys/firmware", "/does/not/exist"]
+    out = inside(runtime, bundle, cid,
+                 "stat -c '%t:%T' /proc/keys; wc -c < /proc/keys; ls /sys/firmware | wc -l; "
+                 "touch /sys/firmware/x 2>/dev/null || echo ro; grep -E ' /(proc/keys|sys/firmware) ' /proc/self/mountinfo")
+    lines = out.splitlines()
+    assert lines[0] == "1:3" and lines[1].strip() == "0"
+    assert lines[2].strip() == "0" and lines[3] == "ro"
+    assert "tmpfs" in mount_entry("\n".join(lines[4:]), "/sys/firmware")[2]
+
+
+def test_masking_refuses_a_fake_dev_null(runtime, bundle, cid):
+    # No /dev tmpfs: /dev comes from the rootfs, where /dev/null is a symlink.
+    bundle.config["mounts"] = [m for m in bundle.config["mounts"] if not m["destination"].startswith("/dev")]
+    os.symlink("/tmp/not-null", bundle.path / "rootfs" / "dev" / "null")
+    bundle.linux["maskedPaths"] = ["/proc/keys"]
+    bundle.save()
+    r = runtime.run("create", "-b", bundle.path, cid)
+    assert r.returncode == 1
+    assert "/dev/null" in error_message(r.stderr)
+    assert runtime.status(cid) is None
+
+
+def test_readonly_paths(runtime, bundle, cid):
+    bundle.linux["readonlyPaths"] = ["/proc/sys", "/proc/sysrq-trigger", "/missing/path"]
+    out = inside(runtime, bundle, cid, "echo 1 > /proc/sys/kernel/domainname 2>/dev/null || echo refused; "
+                                      "grep ' /proc/sys ' /proc/self/mountinfo")
+    lines = out.splitlines()
+    assert lines[0] == "refused"
+    assert "ro" in mount_entry(lines[1], "/proc/sys")[0]

@@ -1,0 +1,149 @@
+"""sysctl, personality, scheduler, I/O priority and rlimits of any type."""
+import os
+import resource
+import subprocess
+
+import pytest
+
+from swiftlet_harness import error_message
+
+
+def inside(runtime, bundle, cid, script):
+    bundle.shell(script)
+    r = runtime.run("run", "-b", bundle.path, cid)
+    assert r.returncode == 0, f"exit {r.returncode}: {r.stderr}"
+    return r.stdout
+
+
+def refused(runtime, bundle, cid):
+    bundle.save()
+    r = runtime.run("create", "-b", bundle.path, cid)
+    assert r.returncode == 1
+    assert runtime.status(cid) is None
+    return error_message(r.stderr)
+
+
+def test_sysctl_in_the_containers_namespaces(runtime, bundle, cid):
+    bundle.linux["sysctl"] = {"net.ipv4.ip_forward": "1", "kernel.shmmax": "123456789", "net/ipv4/tcp_syncookies": "0",
+                              "fs.mqueue.msg_max": "20"}
+    out = inside(runtime, bundle, cid, "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmax "
+                                      "/proc/sys/net/ipv4/tcp_syncookies /proc/sys/fs/mqueue/msg_max")
+    assert out.split() == ["1", "123456789", "0", "20"]
+    assert open("/proc/sys/kernel/shmmax").read().strip() != "123456789", "the host keeps its value"
+
+
+def test_sysctl_outside_the_containers_namespaces_is_refused(runtime, bundle, cid):
+    bundle.linux["sysctl"] = {"kernel.panic": "5"}
+    assert "kernel.panic" in refused(runtime, bundle, cid)
+
+
+def test_net_sysctl_without_a_network_namespace_is_refused(runtime, bundle, cid):
+    bundle.linux["namespaces"] = [ns for ns in bundle.linux["namespaces"] if ns["type"] != "network"]
+    bundle.linux["sysctl"] = {"net.ipv4.ip_forward": "1"}
+    assert "network namespace" in refused(runtime, bundle, cid)
+
+
+def test_net_sysctl_in_the_hosts_network_namespace_is_refused(runtime, bundle, cid):
+    bundle.linux["namespaces"] = [ns for ns in bundle.linux["namespaces"] if ns["type"] != "network"]
+    bundle.linux["namespaces"].append({"type": "network", "path": f"/proc/{os.getpid()}/ns/net"})
+    bundle.linux["sysctl"] = {"net.ipv4.ip_forward": "1"}
+    assert "host" in refused(runtime, bundle, cid)
+
+
+def test_ipc_sysctl_without_an_ipc_namespace_is_refused(runtime, bundle, cid):
+    bundle.linux["namespaces"] = [ns for ns in bundle.linux["namespaces"] if ns["type"] != "ipc"]
+    bundle.linux["sysctl"] = {"kernel.shmmax": "1"}
+    assert "IPC namespace" in refused(runtime, bundle, cid)
+
+
+def test_personality_linux32(runtime, bundle, cid):
+    bundle.linux["personality"] = {"domain": "LINUX32"}
+    assert inside(runtime, bundle, cid, "uname -m").strip() in ("i686", "i386")
+
+
+def test_personality_linux(runtime, bundle, cid):
+    bundle.linux["personality"] = {"domain": "LINUX"}
+    assert inside(runtime, bundle, cid, "uname -m").strip() == os.uname().machine
+
+
+def test_unknown_personality_is_refused(runtime, bundle, cid):
+    bundle.linux["personality"] = {"domain": "PER_SVR4"}
+    assert "personality" in refused(runtime, bundle, cid)
+
+
+def created_pid(runtime, bundle, cid):
+    bundle.command("sleep", "1000")
+    runtime.run("create", "-b", bundle.path, cid, check=True)
+    return runtime.state(cid)["pid"]
+
+
+def finish(runtime, cid, pid):
+    runtime.run("delete", "-f", cid, check=True)
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+def test_scheduler_batch_and_nice(runtime, bundle, cid):
+    bundle.process["scheduler"] = {"policy": "SCHED_BATCH", "nice": 7}
+    pid = created_pid(runtime, bundle, cid)
+    try:
+        policy = subprocess.run(["chrt", "-p", str(pid)], capture_output=True, text=True).stdout
+        assert "SCHED_BATCH" in policy
+        nice = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[16])
+        assert nice == 7
+    finally:
+        finish(runtime, cid, pid)
+
+
+def test_unknown_scheduler_policy_is_refused(runtime, bundle, cid):
+    bundle.process["scheduler"] = {"policy": "SCHED_FAST"}
+    assert "SCHED_FAST" in refused(runtime, bundle, cid)
+
+
+def test_io_priority(runtime, bundle, cid):
+    bundle.process["ioPriority"] = {"class": "IOPRIO_CLASS_BE", "priority": 6}
+    pid = created_pid(runtime, bundle, cid)
+    try:
+        out = subprocess.run(["ionice", "-p", str(pid)], capture_output=True, text=True).stdout
+        assert out.strip() == "best-effort: prio 6"
+    finally:
+        finish(runtime, cid, pid)
+
+
+def test_io_priority_idle(runtime, bundle, cid):
+    bundle.process["ioPriority"] = {"class": "IOPRIO_CLASS_IDLE"}
+    pid = created_pid(runtime, bundle, cid)
+    try:
+        assert subprocess.run(["ionice", "-p", str(pid)], capture_output=True, text=True).stdout.strip() == "idle"
+    finally:
+        finish(runtime, cid, pid)
+
+
+def test_rlimits_of_every_kind(runtime, bundle, cid):
+    names = {"RLIMIT_CPU": "Max cpu time", "RLIMIT_FSIZE": "Max file size", "RLIMIT_STACK": "Max stack size",
+             "RLIMIT_CORE": "Max core file size", "RLIMIT_NPROC": "Max processes", "RLIMIT_NOFILE": "Max open files",
+             "RLIMIT_MEMLOCK": "Max locked memory", "RLIMIT_MSGQUEUE": "Max msgqueue size", "RLIMIT_NICE": "Max nice priority"}
+    limits = []
+    for name in names:
+        soft, hard = resource.getrlimit(getattr(resource, name))
+        value = 4096 if hard == resource.RLIM_INFINITY else min(4096, hard)
+        limits.append({"type": name, "soft": value, "hard": value})
+    bundle.process["rlimits"] = limits
+    pid = created_pid(runtime, bundle, cid)
+    try:
+        text = open(f"/proc/{pid}/limits").read()
+        for limit in limits:
+            row = next(line for line in text.splitlines() if line.startswith(names[limit["type"]]))
+            assert row.split()[-3:-1] == [str(limit["soft"]), str(limit["hard"])] or \
+                   row.split()[-2:] == [str(limit["soft"]), str(limit["hard"])], row
+    finally:
+        finish(runtime, cid, pid)
+
+
+def test_exec_cpu_affinity_is_not_applied_to_init(runtime, bundle, cid):
+    """config.md: execCPUAffinity is not applicable to the container's init."""
+    bundle.process["execCPUAffinity"] = {"initial": "0", "final": "0"}
+    out = inside(runtime, bundle, cid, "grep Cpus_allowed_list /proc/self/status")
+    assert out.split()[1] == open("/proc/self/status").read().split("Cpus_allowed_list:")[1].split()[0]
