@@ -13,11 +13,14 @@ import PackageDescription
 //   Security    capabilities (libcap), seccomp (libseccomp), LSM labels
 //   Runtime     the container lifecycle: create/start/kill/delete/exec, the init child, hooks
 //   swiftlet    the thin runc-compatible CLI
+//   conformance-checker  runs as a container's process and checks, from
+//               inside, that the runtime applied config.json (TAP output)
 let package = Package(
     name: "Swiftlet",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "swiftlet", targets: ["swiftlet"]),
+        .executable(name: "conformance-checker", targets: ["conformance-checker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,6 +40,7 @@ let package = Package(
             "Runtime", "OCISpec", "LinuxCore", "StateStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "conformance-checker", dependencies: ["OCISpec"]),
         .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"]),
         .testTarget(name: "LinuxCoreTests", dependencies: ["LinuxCore"]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore"]),
