@@ -7,7 +7,7 @@ import pytest
 
 from swiftlet_harness import error_message
 
-VERBS = ["create", "start", "state", "kill", "delete", "run", "list", "spec"]
+VERBS = ["create", "start", "state", "kill", "delete", "run", "list", "spec", "pause", "resume", "ps", "events", "update"]
 
 
 def test_version(runtime):

@@ -18,6 +18,9 @@
 #include <sys/resource.h>
 #include <sys/vfs.h>
 #include <linux/sched.h>
+#include <linux/bpf.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
 
 #ifndef SYS_clone3
 #define SYS_clone3 435
@@ -272,6 +275,78 @@ int sl_signalfd_read(int fd) {
   ssize_t n = read(fd, &info, sizeof(info));
   if (n != (ssize_t)sizeof(info)) return n == 0 ? 0 : -1;
   return (int)info.ssi_signo;
+}
+
+static long sl_bpf(int cmd, union bpf_attr *attr) { return syscall(SYS_bpf, cmd, attr, sizeof(*attr)); }
+
+int sl_bpf_load_device_program(const void *insns, int count, char *log, unsigned log_size) {
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof(attr));
+  attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+  attr.insns = (uint64_t)(uintptr_t)insns;
+  attr.insn_cnt = (uint32_t)count;
+  attr.license = (uint64_t)(uintptr_t) "Apache";
+  if (log != NULL && log_size > 0) {
+    log[0] = 0;
+    attr.log_buf = (uint64_t)(uintptr_t)log;
+    attr.log_size = log_size;
+    attr.log_level = 1;
+  }
+  int fd = (int)sl_bpf(BPF_PROG_LOAD, &attr);
+  if (fd < 0 && log != NULL && errno != EINVAL) log[0] = 0;
+  return fd;
+}
+
+int sl_bpf_attach_device_program(int cgroup_fd, int prog_fd) {
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof(attr));
+  attr.target_fd = (uint32_t)cgroup_fd;
+  attr.attach_bpf_fd = (uint32_t)prog_fd;
+  attr.attach_type = BPF_CGROUP_DEVICE;
+  attr.attach_flags = BPF_F_ALLOW_MULTI;
+  return (int)sl_bpf(BPF_PROG_ATTACH, &attr);
+}
+
+int sl_bpf_detach_device_program(int cgroup_fd, int prog_fd) {
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof(attr));
+  attr.target_fd = (uint32_t)cgroup_fd;
+  attr.attach_bpf_fd = (uint32_t)prog_fd;
+  attr.attach_type = BPF_CGROUP_DEVICE;
+  return (int)sl_bpf(BPF_PROG_DETACH, &attr);
+}
+
+int sl_bpf_query_device_programs(int cgroup_fd, uint32_t *ids, uint32_t *count) {
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof(attr));
+  attr.query.target_fd = (uint32_t)cgroup_fd;
+  attr.query.attach_type = BPF_CGROUP_DEVICE;
+  attr.query.prog_ids = (uint64_t)(uintptr_t)ids;
+  attr.query.prog_cnt = *count;
+  int r = (int)sl_bpf(BPF_PROG_QUERY, &attr);
+  if (r == 0) *count = attr.query.prog_cnt;
+  return r;
+}
+
+int sl_bpf_prog_fd_by_id(uint32_t id) {
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof(attr));
+  attr.prog_id = id;
+  return (int)sl_bpf(BPF_PROG_GET_FD_BY_ID, &attr);
+}
+
+int sl_eventfd(void) { return eventfd(0, EFD_CLOEXEC); }
+
+int sl_inotify_watch(const char *path, uint32_t mask) {
+  int fd = inotify_init1(IN_CLOEXEC);
+  if (fd < 0) return -1;
+  if (inotify_add_watch(fd, path, mask) < 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
 }
 
 int sl_errno(void) { return errno; }

@@ -71,8 +71,13 @@ public struct CgroupManager: Sendable {
                         throw RuntimeError.sys("create cgroup \(path)", currentErrno())
                     }
                     made.append(path)
-                    if hierarchy.controllers.contains("cpuset") {
+                    if !hierarchy.isUnified && hierarchy.controllers.contains("cpuset") {
                         try inheritCpuset(path)
+                    }
+                    // cgroup v2: a parent we made passes its controllers down
+                    // to its child; a parent that existed is left as it is.
+                    if hierarchy.isUnified && path != leaf {
+                        try enableControllers(path)
                     }
                 }
             }
@@ -81,6 +86,14 @@ public struct CgroupManager: Sendable {
             throw error
         }
         return made
+    }
+
+    /// Enables every available controller for the children of a v2 cgroup.
+    private func enableControllers(_ path: String) throws(RuntimeError) {
+        let available = (try? FileIO.readString(path + "/cgroup.controllers"))?.split(whereSeparator: { $0 == " " || $0 == "\n" }) ?? []
+        if available.isEmpty { return }
+        let value = available.map { "+" + $0 }.joined(separator: " ")
+        try step("enable controllers in \(path)") { try FileIO.writeValue(path + "/cgroup.subtree_control", value) }
     }
 
     /// A new v1 cpuset cgroup starts with no cpus or mems and cannot take
@@ -226,11 +239,43 @@ public enum CgroupFreezer {
 
     static func set(_ cgroups: CgroupManager, frozen: Bool) throws(RuntimeError) {
         if let dir = cgroups.path(for: "freezer"), cgroups.host.mode != .unified {
-            try FileIO.writeValue(dir + "/freezer.state", frozen ? "FROZEN" : "THAWED")
+            let wanted = frozen ? "FROZEN" : "THAWED"
+            try FileIO.writeValue(dir + "/freezer.state", wanted)
+            // v1 passes through FREEZING; each read moves it on.
+            for _ in 0..<1000 {
+                if (try? FileIO.readString(dir + "/freezer.state"))?.trimmingWhitespace == wanted { return }
+                usleep(1000)
+            }
+            throw RuntimeError("\(dir)/freezer.state did not reach \(wanted)")
         } else if let dir = cgroups.unifiedPath {
             try FileIO.writeValue(dir + "/cgroup.freeze", frozen ? "1" : "0")
+            try waitForFrozen(dir, frozen)
         } else {
             throw RuntimeError("the container has no freezer cgroup")
         }
+    }
+
+    /// cgroup.events says "frozen 1" once every task stopped; inotify wakes
+    /// us when it changes.
+    static func waitForFrozen(_ dir: String, _ frozen: Bool) throws(RuntimeError) {
+        let wanted = "frozen \(frozen ? 1 : 0)"
+        let watch = sl_inotify_watch(dir + "/cgroup.events", 0x2 /* IN_MODIFY */)
+        defer { if watch >= 0 { close(watch) } }
+        for _ in 0..<100 {
+            let events = (try? FileIO.readString(dir + "/cgroup.events")) ?? ""
+            if events.split(separator: "\n").contains(Substring(wanted)) { return }
+            var entry = pollfd(fd: watch, events: Int16(POLLIN), revents: 0)
+            if watch >= 0 && poll(&entry, 1, 100) > 0 {
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                _ = read(watch, &buffer, buffer.count)
+            }
+        }
+        throw RuntimeError("\(dir): the cgroup did not become \(frozen ? "frozen" : "thawed")")
+    }
+
+    /// SIGKILL to every process at once where the kernel can (cgroup.kill).
+    public static func killAll(_ cgroups: CgroupManager) -> Bool {
+        guard cgroups.host.mode == .unified, let dir = cgroups.unifiedPath, FileIO.exists(dir + "/cgroup.kill") else { return false }
+        return (try? FileIO.writeValue(dir + "/cgroup.kill", "1")) != nil
     }
 }

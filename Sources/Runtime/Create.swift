@@ -46,7 +46,7 @@ public struct Creator {
         let newCgroupNamespace = (spec.linux?.namespaces ?? []).contains { $0.type == "cgroup" && ($0.path ?? "").isEmpty }
         let plan = try InitPlan.make(spec: spec, options: options, bundle: bundle,
                                      cgroupMount: CgroupMounts.source(for: cgroups, namespaced: newCgroupNamespace))
-        try CgroupResources.checkSupported(spec.linux?.resources, host: host)
+        let resources = try ResourcePlan.make(spec.linux?.resources, host: host)
 
         let store = ContainerStore(root: runtime.root)
         let lock = try store.create(id: options.id)
@@ -54,7 +54,7 @@ public struct Creator {
         do {
             cleanup.cgroupDirs = try cgroups.create()
             try cgroups.checkUnused()
-            try CgroupResources.apply(spec.linux?.resources, to: cgroups)
+            try cgroups.apply(resources)
             let result = try launch(plan: plan, cgroups: cgroups, lock: lock, cleanup: &cleanup)
             try record(result: result, plan: plan, cgroups: cgroups, configBytes: configBytes, store: store)
             lock.release()

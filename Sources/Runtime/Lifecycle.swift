@@ -75,6 +75,7 @@ public struct Lifecycle {
     /// the signal so it is delivered (runc does the same).
     private func signalAll(_ container: Container, _ number: Int32) throws(RuntimeError) {
         let cgroups = container.cgroups
+        if number == SIGKILL && CgroupFreezer.killAll(cgroups) { return }
         var pids = (try? cgroups.pids()) ?? []
         if pids.isEmpty && Proc.isAlive(pid: container.record.pid, startTime: container.record.pidStartTime) {
             pids = [container.record.pid]

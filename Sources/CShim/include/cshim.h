@@ -145,6 +145,19 @@ int sl_pipe_cloexec(int fds[2]);
 // Reads one siginfo from a signalfd; returns the signal number, 0 at EOF, -1 on error.
 int sl_signalfd_read(int fd);
 
+// bpf(2) for cgroup device programs: load a BPF_PROG_TYPE_CGROUP_DEVICE
+// program (insns are struct bpf_insn, 8 bytes each), attach it to a cgroup
+// directory fd with BPF_F_ALLOW_MULTI, list and detach the attached ones.
+int sl_bpf_load_device_program(const void *insns, int count, char *log, unsigned log_size);
+int sl_bpf_attach_device_program(int cgroup_fd, int prog_fd);
+int sl_bpf_detach_device_program(int cgroup_fd, int prog_fd);
+int sl_bpf_query_device_programs(int cgroup_fd, uint32_t *ids, uint32_t *count);
+int sl_bpf_prog_fd_by_id(uint32_t id);
+
+// eventfd and inotify (for OOM events).
+int sl_eventfd(void);
+int sl_inotify_watch(const char *path, uint32_t mask);  // returns the inotify fd
+
 int sl_errno(void);
 void sl_set_errno(int value);
 

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Glibc
+import LinuxCore
+import Runtime
+
+struct Events: Verb {
+    static let configuration = CommandConfiguration(
+        abstract: "Print resource usage (stats) and OOM events of a container as JSON lines.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "How often to print stats (Go duration: 500ms, 5s, 1m).") var interval: String = "5s"
+    @Flag(help: "Print the stats once and exit.") var stats = false
+    @Argument(help: "The container id.") var id: String
+
+    func execute() throws(RuntimeError) -> Int32 {
+        let millis = try Duration.millis(interval)
+        guard millis > 0 else { throw RuntimeError("--interval: must be positive") }
+        try Lifecycle(runtime: global.runtime).events(id: id, interval: millis, statsOnce: stats) { line in
+            // Unbuffered: a reader sees each event as it happens.
+            _ = try? FileIO.write(fd: 1, Array((line + "\n").utf8), name: "stdout")
+        }
+        return 0
+    }
+}
+
+/// Go's duration syntax, as runc's flags take it.
+enum Duration {
+    static func millis(_ text: String) throws(RuntimeError) -> Int32 {
+        let units: [(String, Double)] = [("ms", 1), ("us", 0.001), ("µs", 0.001), ("ns", 0.000001), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+        var rest = Substring(text)
+        var total = 0.0
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isNumber || $0 == "." }
+            guard let value = Double(number), !number.isEmpty else { throw RuntimeError("invalid duration \(text.debugDescription)") }
+            rest = rest.dropFirst(number.count)
+            guard let unit = units.first(where: { rest.hasPrefix($0.0) }) else { throw RuntimeError("invalid duration \(text.debugDescription)") }
+            rest = rest.dropFirst(unit.0.count)
+            total += value * unit.1
+        }
+        guard total > 0, total < Double(Int32.max) else { throw RuntimeError("invalid duration \(text.debugDescription)") }
+        return Int32(max(1, total))
+    }
+}
