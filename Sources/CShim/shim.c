@@ -21,6 +21,9 @@
 #include <linux/bpf.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/mman.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #ifndef SYS_clone3
 #define SYS_clone3 435
@@ -334,6 +337,19 @@ int sl_bpf_prog_fd_by_id(uint32_t id) {
   attr.prog_id = id;
   return (int)sl_bpf(BPF_PROG_GET_FD_BY_ID, &attr);
 }
+
+int sl_seccomp_load(const void *filter, size_t bytes, unsigned int flags) {
+  struct sock_fprog prog;
+  prog.len = (unsigned short)(bytes / sizeof(struct sock_filter));
+  prog.filter = (struct sock_filter *)filter;
+  return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+}
+
+int sl_seccomp_action_available(uint32_t action) {
+  return (int)syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action);
+}
+
+int sl_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 
 int sl_eventfd(void) { return eventfd(0, EFD_CLOEXEC); }
 

@@ -117,6 +117,9 @@ public struct Creator {
                 if !options.detach { ChildWatch.reap(initPid) }
                 initPid = pid
                 cleanup.pids.append(pid)
+            case .fd("seccomp", let fd):
+                defer { close(fd) }
+                try SeccompAgent.send(listener: fd, program: plan.seccomp, pid: initPid, plan: plan)
             case .fd(let name, let fd):
                 guard name == "console" else { close(fd); continue }
                 if let socket = plan.consoleSocket {

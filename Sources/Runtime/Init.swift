@@ -40,6 +40,11 @@ struct ContainerInit {
         var umask: mode_t
         /// init's pid as the host sees it, for the startContainer state.
         var hostPid: Int32
+        /// With noNewPrivileges, the filter is loaded as late as possible:
+        /// after the gate, just before exec.
+        var lateSeccomp: SeccompProgram?
+        var apparmorProfile: String?
+        var selinuxLabel: String?
 
         func waitAndExec(gate: Int32, plan: InitPlan) -> Never {
             let connection: Int32
@@ -53,6 +58,8 @@ struct ContainerInit {
                 let state = Container.ociState(id: plan.id, status: "created", pid: hostPid, bundle: plan.bundle,
                                                annotations: plan.spec.annotations, ociVersion: plan.spec.ociVersion)
                 try HookRunner.run(plan.spec.hooks?.startContainer, phase: "startContainer", state: state)
+                try LSM.applyOnExec(apparmorProfile: apparmorProfile, selinuxLabel: selinuxLabel)
+                _ = try lateSeccomp?.load()
             } catch {
                 Gate.report(connection, error: error.description)
                 _exit(1)
@@ -73,6 +80,7 @@ struct ContainerInit {
             throw RuntimeError("container init: the runtime went away")
         }
         try joinNamespaces()
+        plan.namespaces.closeAll()
         let hostPid = self.hostPid()
         _ = setsid()
         if !plan.noNewKeyring {
@@ -112,6 +120,19 @@ struct ContainerInit {
         try plan.details.apply()
         if process.noNewPrivileges == true { try ProcessSetup.setNoNewPrivileges() }
         try ProcessSetup.closeOnExec(from: 3 + plan.extraFDs)
+        // seccomp: loading needs CAP_SYS_ADMIN unless no_new_privs is set,
+        // so without it the filter goes on before capabilities are dropped.
+        // A notifying profile is loaded here too: its listener fd must reach
+        // the runtime before create returns.
+        var lateSeccomp: SeccompProgram? = nil
+        if let seccomp = plan.seccomp {
+            if process.noNewPrivileges == true && !seccomp.notify {
+                lateSeccomp = seccomp
+            } else if let listener = try seccomp.load() {
+                try sync.send(.fd("seccomp", listener))
+                close(listener)
+            }
+        }
         try plan.capabilities.applyBounding()
         try CapabilitySets.keepAcrossUserSwitch(true)
         try ProcessSetup.switchUser(uid: user?.uid ?? 0, gid: user?.gid ?? 0, additionalGids: user?.additionalGids ?? [],
@@ -120,7 +141,8 @@ struct ContainerInit {
         try plan.capabilities.applyProcessSets()
         try ProcessSetup.enterWorkingDirectory(process.cwd)
         let path = try ProcessSetup.findExecutable(process.args.first ?? "", env: plan.env)
-        return Execution(path: path, args: process.args, env: plan.env, umask: mode_t(user?.umask ?? 0o022), hostPid: hostPid)
+        return Execution(path: path, args: process.args, env: plan.env, umask: mode_t(user?.umask ?? 0o022), hostPid: hostPid,
+                         lateSeccomp: lateSeccomp, apparmorProfile: process.apparmorProfile, selinuxLabel: process.selinuxLabel)
     }
 
     /// Joins the namespaces given by path (the non-user ones first, while we

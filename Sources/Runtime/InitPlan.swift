@@ -30,6 +30,7 @@ struct InitPlan {
     var timeOffsets: String?
     var details: ProcessDetails
     var sysctl: [String: String]
+    var seccomp: SeccompProgram?
 
     var userJoined: Bool { namespaces.join(.user) != nil }
     var userNew: Bool { namespaces.isNew(.user) }
@@ -69,9 +70,14 @@ struct InitPlan {
         let timeOffsets = try renderTimeOffsets(linux.timeOffsets, namespaces: namespaces)
         try checkUnsupported(spec: spec, linux: linux)
 
-        let rootPath = spec.root.path.hasPrefix("/") ? spec.root.path : Path.join(bundle, spec.root.path)
+        let rootPath = Path.clean(spec.root.path.hasPrefix("/") ? spec.root.path : Path.join(bundle, spec.root.path))
         guard FileIO.isDirectory(rootPath) else {
             throw RuntimeError("root.path \(rootPath): no such directory")
+        }
+        // A rootfs that is (or passes through) a symlink could be the host's
+        // own root; runc refuses it too.
+        guard let real = realPath(rootPath), real == rootPath else {
+            throw RuntimeError("root.path \(rootPath) is a symlink or goes through one (to \(realPath(rootPath) ?? "?")); give the real path")
         }
         var propagation: UInt? = nil
         if let name = linux.rootfsPropagation, !name.isEmpty {
@@ -95,6 +101,8 @@ struct InitPlan {
         }
         let capabilities = try CapabilitySets(process?.capabilities) { log.warn($0) }
         let details = try ProcessDetails(process: process, personality: linux.personality)
+        try LSM.check(apparmorProfile: process?.apparmorProfile, selinuxLabel: process?.selinuxLabel, mountLabel: linux.mountLabel)
+        let seccomp = try linux.seccomp.map { profile throws(RuntimeError) in try SeccompProgram.compile(profile) }
         try Sysctl.check(linux.sysctl ?? [:], namespaces: namespaces, hostname: spec.hostname)
         for limit in process?.rlimits ?? [] where ProcessSetup.rlimitNames[limit.type] == nil {
             throw RuntimeError("process.rlimits: unknown rlimit type \(limit.type.debugDescription)")
@@ -110,7 +118,13 @@ struct InitPlan {
                         capabilities: capabilities, executableName: process?.args.first, env: env, extraFDs: extra,
                         terminal: terminal, consoleSocket: options.consoleSocket, noNewKeyring: options.noNewKeyring,
                         uidMappings: linux.uidMappings ?? [], gidMappings: linux.gidMappings ?? [], timeOffsets: timeOffsets,
-                        details: details, sysctl: linux.sysctl ?? [:])
+                        details: details, sysctl: linux.sysctl ?? [:], seccomp: seccomp)
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// Socket activation (systemd): fds passed to us for our own pid.
@@ -142,16 +156,11 @@ struct InitPlan {
         func refuse(_ field: String) throws(RuntimeError) {
             throw RuntimeError("\(field): not supported yet by swiftlet")
         }
-        if linux.seccomp != nil { try refuse("linux.seccomp") }
         if linux.intelRdt != nil { try refuse("linux.intelRdt (no resctrl on this host)") }
         if linux.memoryPolicy != nil { try refuse("linux.memoryPolicy") }
+        if let label = linux.mountLabel, !label.isEmpty, LSM.selinuxEnabled { try refuse("linux.mountLabel (SELinux mount labels)") }
         if let devices = linux.netDevices, !devices.isEmpty { try refuse("linux.netDevices") }
-        if let label = linux.mountLabel, !label.isEmpty { try refuse("linux.mountLabel (SELinux is not available on this host)") }
-        if let process = spec.process {
-            if let profile = process.apparmorProfile, !profile.isEmpty { try refuse("process.apparmorProfile (AppArmor is not available on this host)") }
-            if let label = process.selinuxLabel, !label.isEmpty { try refuse("process.selinuxLabel (SELinux is not available on this host)") }
-            // process.execCPUAffinity is not applicable to a container's
-            // init (config.md); exec applies it.
-        }
+        // process.execCPUAffinity is not applicable to a container's init
+        // (config.md); exec applies it.
     }
 }

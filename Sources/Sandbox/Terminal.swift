@@ -35,7 +35,7 @@ public struct ContainerTerminal {
                 try sys("set console size") { sl_ioctl_ptr(slave, SL_TIOCSWINSZ, &window) }
             }
             try sys("chown pty slave") { fchown(slave, uid, gid) }
-            let console = try rooted.openOrCreate("/dev/console", as: .file)
+            let console = try consoleTarget(rooted)
             defer { close(console) }
             let tree = try MountAPI.cloneTree(dirFD: slave, path: "", recursive: false, for: "/dev/console")
             defer { close(tree) }
@@ -45,6 +45,36 @@ public struct ContainerTerminal {
             close(master)
             throw error
         }
+    }
+
+    static let procMagic = 0x9fa0
+    static let sysfsMagic = 0x6265_6572
+
+    /// /dev/console as a mount target: never through a symlink (an image
+    /// could point it at a procfs file and have the pty mounted there), and
+    /// only a regular file or device node outside procfs and sysfs.
+    static func consoleTarget(_ rooted: RootedPath) throws(RuntimeError) -> Int32 {
+        let dev = try rooted.openOrCreate("/dev", as: .directory)
+        defer { close(dev) }
+        let devDir = try sys("open /dev") { sl_openat_mode(dev, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) }
+        defer { close(devDir) }
+        var st = stat()
+        if fstatat(devDir, "console", &st, Int32(SL_AT_SYMLINK_NOFOLLOW)) == 0 && (st.st_mode & S_IFMT) == S_IFLNK {
+            try sys("replace the /dev/console symlink") { unlinkat(devDir, "console", 0) }
+        }
+        let created = sl_openat_mode(devDir, "console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if created >= 0 { close(created) } else if currentErrno() != EEXIST && currentErrno() != EISDIR && currentErrno() != ENXIO {
+            throw RuntimeError.sys("create /dev/console", currentErrno())
+        }
+        let target = try sys("open /dev/console") { sl_openat_mode(devDir, "console", SL_O_PATH | O_NOFOLLOW | O_CLOEXEC, 0) }
+        let info = try fileStat(target, name: "/dev/console")
+        let kind = info.st_mode & S_IFMT
+        let fsType = sl_fstatfs_type(target)
+        guard kind == S_IFREG || kind == S_IFCHR, fsType != procMagic, fsType != sysfsMagic else {
+            close(target)
+            throw RuntimeError("/dev/console in the container is not a file or device node on /dev; refusing to mount the console there")
+        }
+        return target
     }
 
     /// Makes the slave the controlling terminal and stdin/stdout/stderr.

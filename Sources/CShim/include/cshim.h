@@ -154,6 +154,14 @@ int sl_bpf_detach_device_program(int cgroup_fd, int prog_fd);
 int sl_bpf_query_device_programs(int cgroup_fd, uint32_t *ids, uint32_t *count);
 int sl_bpf_prog_fd_by_id(uint32_t id);
 
+// seccomp(SECCOMP_SET_MODE_FILTER, flags, prog): loads a classic BPF
+// program (bytes: struct sock_filter array). Returns the listener fd with
+// SECCOMP_FILTER_FLAG_NEW_LISTENER, else 0; -1 on error.
+int sl_seccomp_load(const void *filter, size_t bytes, unsigned int flags);
+// SECCOMP_GET_ACTION_AVAIL: 0 when the kernel knows the action.
+int sl_seccomp_action_available(uint32_t action);
+int sl_memfd(const char *name);
+
 // eventfd and inotify (for OOM events).
 int sl_eventfd(void);
 int sl_inotify_watch(const char *path, uint32_t mask);  // returns the inotify fd
