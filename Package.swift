@@ -40,7 +40,7 @@ let package = Package(
             "Runtime", "OCISpec", "LinuxCore", "StateStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "conformance-checker", dependencies: ["OCISpec"]),
+        .executableTarget(name: "conformance-checker", dependencies: ["OCISpec", "CShim"]),
         .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"]),
         .testTarget(name: "LinuxCoreTests", dependencies: ["LinuxCore"]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore"]),

@@ -89,7 +89,9 @@ def test_order_state_and_namespaces_of_every_hook(runtime, bundle, cid, tmp_path
         assert state["id"] == cid and state["bundle"] == str(bundle.path)
         assert state["annotations"] == {"org.example": "hooked"}
         assert by_phase[phase]["env"] == f"{phase}-env", "each hook gets exactly its env"
-        if phase != "poststop":
+        if phase in ("createContainer", "startContainer"):
+            assert state["pid"] == 1, "hooks in the container namespace see the container's pid"
+        elif phase != "poststop":
             assert state["pid"] == pid, (phase, state)
     for phase in ("prestart", "createRuntime", "poststart", "poststop"):
         assert by_phase[phase]["net"] == host_ns("net") and by_phase[phase]["mnt"] == host_ns("mnt"), \
@@ -128,14 +130,17 @@ def test_hook_timeout(runtime, bundle, cid):
 
 
 @pytest.mark.parametrize("phase", ["prestart", "createRuntime", "createContainer"])
-def test_a_failing_create_hook_fails_create_and_leaves_nothing(runtime, bundle, cid, tmp_path, phase):
+def test_a_failing_create_hook_fails_create_and_leaves_nothing(runtime, bundle, cid, tmp_path, phase, recorder):
     script = write_script(tmp_path / "fail.sh", "#!/bin/sh\necho why it failed >&2\nexit 3\n")
-    bundle.config["hooks"] = {phase: [{"path": script}]}
+    log = tmp_path / "poststop.log"
+    bundle.config["hooks"] = {phase: [{"path": script}], "poststop": [{"path": recorder, "args": ["r", "poststop", str(log)]}]}
     bundle.save()
     r = runtime.run("create", "-b", bundle.path, cid)
     assert r.returncode == 1
     assert error_message(r.stderr) == f"{phase} hook {script} failed: exit status 3: why it failed"
     assert runtime.status(cid) is None
+    # runtime.md: the lifecycle continues at destroy and the poststop hooks.
+    assert [(x["phase"], x["state"]["status"]) for x in records(log)] == [("poststop", "stopped")]
 
 
 def test_a_failing_start_container_hook_fails_start_and_destroys(runtime, bundle, cid, tmp_path, recorder):

@@ -113,6 +113,19 @@ def test_root_propagation_private(runtime, bundle, cid):
     assert optional == []
 
 
+def test_root_propagation_unbindable(runtime, bundle, cid):
+    bundle.linux["rootfsPropagation"] = "unbindable"
+    _, optional, _, _ = mount_entry(inside(runtime, bundle, cid, "cat /proc/self/mountinfo"), "/")
+    assert "unbindable" in optional
+
+
+def test_cgroup_mount_read_only_includes_its_tmpfs(runtime, bundle, cid):
+    out = inside(runtime, bundle, cid, "touch /sys/fs/cgroup/x 2>/dev/null && echo writable || echo ro; grep ' /sys/fs/cgroup ' /proc/self/mountinfo")
+    lines = out.splitlines()
+    assert lines[0] == "ro"
+    assert "ro" in mount_entry(lines[1], "/sys/fs/cgroup")[0]
+
+
 def test_unknown_root_propagation(runtime, bundle, cid):
     bundle.linux["rootfsPropagation"] = "sideways"
     bundle.save()
@@ -131,6 +144,20 @@ def test_linux_devices(runtime, bundle, cid):
     assert got["/dev/mynull"] == ["character", "special", "file", "1:3", "640", "1000:1001"]
     assert got["/dev/disks/loopy"] == ["block", "special", "file", "7:0", "600", "0:0"]
     assert got["/dev/myfifo"][:1] == ["fifo"] and got["/dev/myfifo"][-2:] == ["666", "0:0"]
+
+
+def test_devices_may_live_outside_dev(runtime, bundle, cid):
+    bundle.linux["devices"] = [{"type": "c", "path": "/var/devices/full", "major": 1, "minor": 7, "fileMode": 0o666}]
+    assert inside(runtime, bundle, cid, "stat -c '%F %t:%T' /var/devices/full").split() == ["character", "special", "file", "1:7"]
+
+
+def test_an_existing_file_that_is_not_the_device_is_an_error(runtime, bundle, cid):
+    (bundle.path / "rootfs" / "etc" / "not-a-device").write_text("plain file\n")
+    bundle.linux["devices"] = [{"type": "c", "path": "/etc/not-a-device", "major": 1, "minor": 7}]
+    bundle.save()
+    r = runtime.run("create", "-b", bundle.path, cid)
+    assert r.returncode == 1 and "/etc/not-a-device" in error_message(r.stderr)
+    assert runtime.status(cid) is None
 
 
 def test_devices_in_a_user_namespace_are_bound_from_the_host(runtime, bundle, cid):

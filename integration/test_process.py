@@ -1,3 +1,4 @@
+import json
 """process.* of config.json, observed from inside the container."""
 import os
 import resource
@@ -40,8 +41,13 @@ def test_user_groups_and_umask(runtime, bundle, cid):
     assert out.split() == ["1000", "1000", "1000", "5", "7", "0077", "600"]
 
 
-def test_default_umask_is_0022(runtime, bundle, cid):
-    assert run_in(runtime, bundle, cid, "umask").strip() == "0022"
+@pytest.mark.parametrize("caller_umask", ["0022", "0027"])
+def test_without_a_umask_the_callers_is_kept(runtime, bundle, cid, caller_umask):
+    bundle.shell("umask")
+    r = subprocess.run(["sh", "-c", f'umask {caller_umask}; exec "$@"', "sh", *runtime.argv("run", "-b", bundle.path, cid)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == caller_umask
 
 
 def test_rlimits(runtime, bundle, cid):
@@ -102,6 +108,23 @@ def test_capabilities_survive_the_user_switch(runtime, bundle, cid):
     expected = format((1 << 10) | (1 << 5), "016x")
     for key in ("CapEff", "CapPrm", "CapInh", "CapBnd", "CapAmb"):
         assert values[key] == expected, (key, values)
+
+
+def test_a_capability_the_runtime_lacks_is_a_warning(runtime, bundle, cid, tmp_path):
+    """config.md: capabilities that cannot be granted are warnings. This
+    session's bounding set lacks CAP_SYS_RESOURCE."""
+    bounding = int(open("/proc/self/status").read().split("CapBnd:")[1].split()[0], 16)
+    if bounding & (1 << 24):
+        pytest.skip("this process has CAP_SYS_RESOURCE: nothing ungrantable to ask for")
+    for key in ("bounding", "effective", "permitted"):
+        bundle.process["capabilities"][key].append("CAP_SYS_RESOURCE")
+    bundle.shell("grep CapEff /proc/self/status")
+    log = tmp_path / "log.json"
+    r = runtime.run("run", "-b", bundle.path, cid, log=log, log_format="json")
+    assert r.returncode == 0, r.stderr
+    assert int(r.stdout.split()[1], 16) & (1 << 24) == 0
+    warnings = [json.loads(l)["msg"] for l in log.read_text().splitlines() if json.loads(l)["level"] == "warning"]
+    assert any("CAP_SYS_RESOURCE" in w for w in warnings), warnings
 
 
 def test_unknown_capability_is_an_error(runtime, bundle, cid):

@@ -147,3 +147,19 @@ def test_exec_cpu_affinity_is_not_applied_to_init(runtime, bundle, cid):
     bundle.process["execCPUAffinity"] = {"initial": "0", "final": "0"}
     out = inside(runtime, bundle, cid, "grep Cpus_allowed_list /proc/self/status")
     assert out.split()[1] == open("/proc/self/status").read().split("Cpus_allowed_list:")[1].split()[0]
+
+
+def test_memory_policy(runtime, bundle, cid):
+    bundle.linux["memoryPolicy"] = {"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_STATIC_NODES"]}
+    pid = created_pid(runtime, bundle, cid)
+    try:
+        status = open(f"/proc/{pid}/status").read()
+        numa = open(f"/proc/{pid}/numa_maps").read().splitlines()
+        assert any(" bind=static:0 " in f" {line} " or "bind=static:0" in line for line in numa), numa[:3]
+    finally:
+        finish(runtime, cid, pid)
+
+
+def test_memory_policy_with_a_bad_node_list(runtime, bundle, cid):
+    bundle.linux["memoryPolicy"] = {"mode": "MPOL_BIND", "nodes": "zero"}
+    assert "linux.memoryPolicy.nodes" in refused(runtime, bundle, cid)

@@ -204,6 +204,20 @@ unsigned int sl_major(unsigned long dev) { return major(dev); }
 unsigned int sl_minor(unsigned long dev) { return minor(dev); }
 
 int sl_personality(unsigned long persona) { return personality(persona); }
+
+int sl_set_mempolicy(int mode, const int *nodes, int count) {
+  unsigned long mask[16];
+  memset(mask, 0, sizeof(mask));
+  const int bits = (int)(sizeof(mask) * 8);
+  for (int i = 0; i < count; i++) {
+    if (nodes[i] < 0 || nodes[i] >= bits) {
+      errno = EINVAL;
+      return -1;
+    }
+    mask[nodes[i] / (8 * sizeof(unsigned long))] |= 1UL << (nodes[i] % (8 * sizeof(unsigned long)));
+  }
+  return (int)syscall(SYS_set_mempolicy, mode, count > 0 ? mask : NULL, count > 0 ? (unsigned long)bits + 1 : 0UL);
+}
 int sl_ioprio_set(int which, int who, int ioprio) { return (int)syscall(SYS_ioprio_set, which, who, ioprio); }
 
 struct sl_sched_attr {
@@ -363,6 +377,10 @@ int sl_inotify_watch(const char *path, uint32_t mask) {
     return -1;
   }
   return fd;
+}
+
+long sl_syscall5(long number, long a1, long a2, long a3, long a4, long a5) {
+  return syscall(number, a1, a2, a3, a4, a5);
 }
 
 int sl_errno(void) { return errno; }

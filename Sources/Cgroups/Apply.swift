@@ -52,7 +52,7 @@ extension CgroupManager {
               let swapIndex = settings.firstIndex(where: { $0.targets.first?.file == "memory.memsw.limit_in_bytes" }),
               let dir = path(for: "memory"),
               let newLimit = Int64(settings[limitIndex].targets[0].value),
-              let current = (try? FileIO.readString(dir + "/memory.memsw.limit_in_bytes")).flatMap({ Int64($0.trimmingWhitespace) })
+              let current = (try? FileIO.readString(dir + "/memory.memsw.limit_in_bytes")).flatMap({ Int64($0.trimmed) })
         else { return settings }
         let limitFirst = newLimit != -1 && newLimit <= current
         if limitFirst == (limitIndex < swapIndex) { return settings }
@@ -63,7 +63,7 @@ extension CgroupManager {
 
     private func memoryUsage() -> Int64? {
         let file = host.flavor(of: "memory") == .v2 ? (unifiedPath ?? "") + "/memory.current" : (path(for: "memory") ?? "") + "/memory.usage_in_bytes"
-        return (try? FileIO.readString(file)).flatMap { Int64($0.trimmingWhitespace) }
+        return (try? FileIO.readString(file)).flatMap { Int64($0.trimmed) }
     }
 
     private func applyDevices(_ rules: [DeviceRules.Rule], flavor: CgroupFlavor) throws(RuntimeError) {

@@ -101,9 +101,9 @@ public struct CgroupManager: Sendable {
     private func inheritCpuset(_ path: String) throws(RuntimeError) {
         let parent = Path.dirname(path)
         for file in ["cpuset.cpus", "cpuset.mems"] {
-            let current = (try? FileIO.readString(path + "/" + file))?.trimmingWhitespace ?? ""
+            let current = (try? FileIO.readString(path + "/" + file))?.trimmed ?? ""
             if !current.isEmpty { continue }
-            let value = try FileIO.readString(parent + "/" + file).trimmingWhitespace
+            let value = try FileIO.readString(parent + "/" + file).trimmed
             try FileIO.writeValue(path + "/" + file, value)
         }
     }
@@ -163,10 +163,10 @@ public struct CgroupManager: Sendable {
     public func isFrozen() throws(RuntimeError) -> Bool {
         if host.mode == .unified {
             guard let dir = unifiedPath, let text = try FileIO.readIfExists(dir + "/cgroup.freeze") else { return false }
-            return String(decoding: text, as: UTF8.self).trimmingWhitespace == "1"
+            return String(decoding: text, as: UTF8.self).trimmed == "1"
         }
         guard let dir = path(for: "freezer"), let text = try FileIO.readIfExists(dir + "/freezer.state") else { return false }
-        let state = String(decoding: text, as: UTF8.self).trimmingWhitespace
+        let state = String(decoding: text, as: UTF8.self).trimmed
         return state == "FROZEN" || state == "FREEZING"
     }
 
@@ -198,15 +198,6 @@ public struct CgroupManager: Sendable {
     /// Removes directories made by `create`, deepest first.
     public static func remove(_ made: [String]) {
         for dir in made.sorted(by: { $0.count > $1.count }) { _ = removeLeaf(dir) }
-    }
-}
-
-extension String {
-    var trimmingWhitespace: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\n" || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\n" || l == "\t" { s = s.dropLast() }
-        return String(s)
     }
 }
 
@@ -243,7 +234,7 @@ public enum CgroupFreezer {
             try FileIO.writeValue(dir + "/freezer.state", wanted)
             // v1 passes through FREEZING; each read moves it on.
             for _ in 0..<1000 {
-                if (try? FileIO.readString(dir + "/freezer.state"))?.trimmingWhitespace == wanted { return }
+                if (try? FileIO.readString(dir + "/freezer.state"))?.trimmed == wanted { return }
                 usleep(1000)
             }
             throw RuntimeError("\(dir)/freezer.state did not reach \(wanted)")

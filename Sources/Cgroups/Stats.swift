@@ -48,7 +48,7 @@ public enum CgroupStats {
 
     static func number(_ path: String) -> Int64? {
         guard let text = try? FileIO.readString(path) else { return nil }
-        let trimmed = text.trimmingWhitespace
+        let trimmed = text.trimmed
         if trimmed == "max" { return 0 }
         return Int64(trimmed)
     }
@@ -79,7 +79,7 @@ public enum CgroupStats {
         var usageFields: [(String, JSONOut.Value)] = []
         if let dir = c.path(for: "cpuacct") {
             usageFields.append(("total", .int(number(dir + "/cpuacct.usage") ?? 0)))
-            let percpu = ((try? FileIO.readString(dir + "/cpuacct.usage_percpu")) ?? "").split(separator: " ").compactMap { Int64($0.trimmingCharacters()) }
+            let percpu = ((try? FileIO.readString(dir + "/cpuacct.usage_percpu")) ?? "").split(separator: " ").compactMap { Int64($0.trimmed) }
             usageFields.append(("percpu", .array(percpu.map { .int($0) })))
             let ticks = keyed(dir + "/cpuacct.stat")
             let nanosPerTick = Int64(1_000_000_000) / Int64(max(1, sysconf(Int32(_SC_CLK_TCK))))
@@ -178,14 +178,5 @@ public enum CgroupStats {
             }
             return (size, stats)
         })
-    }
-}
-
-extension Substring {
-    func trimmingCharacters() -> String {
-        var s = self
-        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
-        while let l = s.last, l.isWhitespace { s = s.dropLast() }
-        return String(s)
     }
 }

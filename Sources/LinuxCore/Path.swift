@@ -47,3 +47,13 @@ public enum Path {
         clean(path.hasPrefix("/") ? path : cwd + "/" + path)
     }
 }
+
+extension StringProtocol {
+    /// The text without leading and trailing whitespace (and newlines).
+    public var trimmed: String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
+        while let l = s.last, l.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+}

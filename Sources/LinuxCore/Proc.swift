@@ -51,17 +51,8 @@ public enum Proc {
     public static func threadCount() -> Int {
         guard let text = try? FileIO.readString("/proc/self/status") else { return 0 }
         for line in text.split(separator: "\n") where line.hasPrefix("Threads:") {
-            return Int(line.dropFirst("Threads:".count).trimmingCharacters(in: " \t")) ?? 0
+            return Int(line.dropFirst("Threads:".count).trimmed) ?? 0
         }
         return 0
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: String) -> Substring {
-        var s = self
-        while let f = s.first, set.contains(f) { s = s.dropFirst() }
-        while let l = s.last, set.contains(l) { s = s.dropLast() }
-        return s
     }
 }

@@ -107,6 +107,8 @@ public struct Creator {
             }
             switch message {
             case .runHooks:
+                cleanup.poststop = (plan.spec.hooks?.poststop, Container.ociState(id: plan.id, status: "stopped", pid: 0, bundle: plan.bundle,
+                                                                             annotations: plan.spec.annotations, ociVersion: plan.spec.ociVersion))
                 let state = Container.ociState(id: plan.id, status: "creating", pid: initPid, bundle: plan.bundle,
                                                annotations: plan.spec.annotations, ociVersion: plan.spec.ociVersion)
                 try HookRunner.run(plan.spec.hooks?.prestart, phase: "prestart", state: state)
@@ -225,12 +227,17 @@ struct CreateCleanup {
     let detached: Bool
     var pids: [Int32] = []
     var cgroupDirs: [String] = []
+    /// Set once the hook phase began: runtime.md has a failed prestart,
+    /// createRuntime or createContainer hook continue at destroy and the
+    /// poststop hooks.
+    var poststop: (hooks: [Hook]?, state: String)? = nil
 
     func run() {
         for pid in pids.reversed() {
             ProcessControl.killAndWait(pid: pid, reap: !detached)
         }
         CgroupManager.remove(cgroupDirs)
+        if let poststop { HookRunner.runAll(poststop.hooks, phase: "poststop", state: poststop.state) }
         _ = try? store.remove(id: id)
     }
 }

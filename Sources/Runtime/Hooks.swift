@@ -74,7 +74,7 @@ enum HookRunner {
     /// Hook output for an error message: one line.
     static func oneLine(_ text: String) -> String {
         text.split(whereSeparator: { $0 == "\n" || $0 == "\r" })
-            .map { String($0).trimmingCharacters() }
+            .map { String($0).trimmed }
             .filter { !$0.isEmpty }
             .joined(separator: "; ")
     }
@@ -214,14 +214,5 @@ enum ChildWatch {
         let signal = status & 0x7f
         if signal == 0 { return "exit status \((status >> 8) & 0xff)" }
         return "killed by \(Signals.name(signal))"
-    }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
-        while let l = s.last, l.isWhitespace { s = s.dropLast() }
-        return String(s)
     }
 }

@@ -38,8 +38,6 @@ struct ContainerInit {
         var args: [String]
         var env: [String]
         var umask: mode_t
-        /// init's pid as the host sees it, for the startContainer state.
-        var hostPid: Int32
         /// With noNewPrivileges, the filter is loaded as late as possible:
         /// after the gate, just before exec.
         var lateSeccomp: SeccompProgram?
@@ -55,7 +53,9 @@ struct ContainerInit {
             }
             close(gate)
             do {
-                let state = Container.ociState(id: plan.id, status: "created", pid: hostPid, bundle: plan.bundle,
+                // runtime.md: hooks in the container namespace get the pid
+                // as the container sees it.
+                let state = Container.ociState(id: plan.id, status: "created", pid: getpid(), bundle: plan.bundle,
                                                annotations: plan.spec.annotations, ociVersion: plan.spec.ociVersion)
                 try HookRunner.run(plan.spec.hooks?.startContainer, phase: "startContainer", state: state)
                 try LSM.applyOnExec(apparmorProfile: apparmorProfile, selinuxLabel: selinuxLabel)
@@ -81,7 +81,6 @@ struct ContainerInit {
         }
         try joinNamespaces()
         plan.namespaces.closeAll()
-        let hostPid = self.hostPid()
         _ = setsid()
         if !plan.noNewKeyring {
             // Each container gets its own session keyring, named after it,
@@ -114,7 +113,7 @@ struct ContainerInit {
 
         guard let process = plan.process else {
             // No process: init stays at the gate; start will refuse.
-            return Execution(path: "", args: [], env: [], umask: 0o022, hostPid: hostPid)
+            return Execution(path: "", args: [], env: [], umask: plan.callerUmask)
         }
         try ProcessSetup.applyRlimits(process.rlimits ?? [])
         try plan.details.apply()
@@ -141,7 +140,8 @@ struct ContainerInit {
         try plan.capabilities.applyProcessSets()
         try ProcessSetup.enterWorkingDirectory(process.cwd)
         let path = try ProcessSetup.findExecutable(process.args.first ?? "", env: plan.env)
-        return Execution(path: path, args: process.args, env: plan.env, umask: mode_t(user?.umask ?? 0o022), hostPid: hostPid,
+        // config.md: without process.user.umask, the caller's umask is kept.
+        return Execution(path: path, args: process.args, env: plan.env, umask: user?.umask.map { mode_t($0) } ?? plan.callerUmask,
                          lateSeccomp: lateSeccomp, apparmorProfile: process.apparmorProfile, selinuxLabel: process.selinuxLabel)
     }
 
@@ -203,21 +203,17 @@ struct ContainerInit {
     /// and createRuntime by the runtime, then createContainer here.
     private func runCreateHooks() throws(RuntimeError) {
         let hooks = plan.spec.hooks
-        if !(hooks?.prestart ?? []).isEmpty || !(hooks?.createRuntime ?? []).isEmpty {
+        // The runtime runs prestart and createRuntime, and learns that the
+        // hook phase began: if a hook fails, poststop hooks are owed.
+        if !(hooks?.prestart ?? []).isEmpty || !(hooks?.createRuntime ?? []).isEmpty || !(hooks?.createContainer ?? []).isEmpty {
             try sync.send(.runHooks)
             try sync.expect(.hooksDone, while: "prestart hooks")
         }
         if !(hooks?.createContainer ?? []).isEmpty {
-            let state = Container.ociState(id: plan.id, status: "creating", pid: self.hostPid(), bundle: plan.bundle,
+            let state = Container.ociState(id: plan.id, status: "creating", pid: getpid(), bundle: plan.bundle,
                                            annotations: plan.spec.annotations, ociVersion: plan.spec.ociVersion)
             try HookRunner.run(hooks?.createContainer, phase: "createContainer", state: state)
         }
-    }
-
-    /// Our pid as the host sees it, from the host's /proc (read before
-    /// pivot_root; in our own pid namespace getpid() is 1).
-    private func hostPid() -> Int32 {
-        Int32(String(decoding: (try? FileIO.read("/proc/self/stat")) ?? [], as: UTF8.self).split(separator: " ").first ?? "") ?? getpid()
     }
 
     private func setgroupsAllowed() -> Bool {

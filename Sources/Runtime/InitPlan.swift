@@ -31,6 +31,8 @@ struct InitPlan {
     var details: ProcessDetails
     var sysctl: [String: String]
     var seccomp: SeccompProgram?
+    /// The runtime caller's umask, kept when the config sets none.
+    var callerUmask: mode_t
 
     var userJoined: Bool { namespaces.join(.user) != nil }
     var userNew: Bool { namespaces.isNew(.user) }
@@ -100,7 +102,7 @@ struct InitPlan {
             throw RuntimeError("--console-socket was given but process.terminal is false")
         }
         let capabilities = try CapabilitySets(process?.capabilities) { log.warn($0) }
-        let details = try ProcessDetails(process: process, personality: linux.personality)
+        let details = try ProcessDetails(process: process, personality: linux.personality, memoryPolicy: linux.memoryPolicy)
         try LSM.check(apparmorProfile: process?.apparmorProfile, selinuxLabel: process?.selinuxLabel, mountLabel: linux.mountLabel)
         let seccomp = try linux.seccomp.map { profile throws(RuntimeError) in try SeccompProgram.compile(profile) }
         try Sysctl.check(linux.sysctl ?? [:], namespaces: namespaces, hostname: spec.hostname)
@@ -118,7 +120,13 @@ struct InitPlan {
                         capabilities: capabilities, executableName: process?.args.first, env: env, extraFDs: extra,
                         terminal: terminal, consoleSocket: options.consoleSocket, noNewKeyring: options.noNewKeyring,
                         uidMappings: linux.uidMappings ?? [], gidMappings: linux.gidMappings ?? [], timeOffsets: timeOffsets,
-                        details: details, sysctl: linux.sysctl ?? [:], seccomp: seccomp)
+                        details: details, sysctl: linux.sysctl ?? [:], seccomp: seccomp, callerUmask: currentUmask())
+    }
+
+    static func currentUmask() -> mode_t {
+        let mask = umask(0o022)
+        umask(mask)
+        return mask
     }
 
     static func realPath(_ path: String) -> String? {
@@ -157,7 +165,6 @@ struct InitPlan {
             throw RuntimeError("\(field): not supported yet by swiftlet")
         }
         if linux.intelRdt != nil { try refuse("linux.intelRdt (no resctrl on this host)") }
-        if linux.memoryPolicy != nil { try refuse("linux.memoryPolicy") }
         if let label = linux.mountLabel, !label.isEmpty, LSM.selinuxEnabled { try refuse("linux.mountLabel (SELinux mount labels)") }
         if let devices = linux.netDevices, !devices.isEmpty { try refuse("linux.netDevices") }
         // process.execCPUAffinity is not applicable to a container's init

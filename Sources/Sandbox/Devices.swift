@@ -24,7 +24,7 @@ struct DeviceSetup {
         let configured = Set(extra.map { Path.clean($0.path) })
         for device in Self.defaults where !configured.contains("/dev/" + device.name) {
             try makeNode(in: devFD, name: device.name, path: "/dev/" + device.name, type: S_IFCHR,
-                         major: device.major, minor: device.minor, mode: 0o666, uid: 0, gid: 0)
+                         major: device.major, minor: device.minor, mode: 0o666, uid: 0, gid: 0, verifyExisting: false)
         }
         for link in Self.symlinks {
             if link.name == "ptmx" { _ = unlinkat(devFD, link.name, 0) }
@@ -33,10 +33,9 @@ struct DeviceSetup {
             }
         }
         for device in extra {
-            let path = Path.clean(device.path)
-            guard path.hasPrefix("/dev/") else {
-                throw RuntimeError("linux.devices: \(device.path) is not under /dev")
-            }
+            // config-linux.md: the path MAY be anywhere in the container.
+            let path = Path.clean("/" + device.path)
+            guard path != "/" else { throw RuntimeError("linux.devices: \(device.path.debugDescription) is not a device path") }
             let parentFD = try directory(Path.dirname(path))
             defer { close(parentFD) }
             let type: mode_t
@@ -48,7 +47,8 @@ struct DeviceSetup {
             }
             try makeNode(in: parentFD, name: Path.basename(path), path: path, type: type,
                          major: UInt32(truncatingIfNeeded: device.major ?? 0), minor: UInt32(truncatingIfNeeded: device.minor ?? 0),
-                         mode: mode_t(device.fileMode ?? 0o666) & 0o7777, uid: device.uid ?? 0, gid: device.gid ?? 0)
+                         mode: mode_t(device.fileMode ?? 0o666) & 0o7777, uid: device.uid ?? 0, gid: device.gid ?? 0,
+                         verifyExisting: true)
         }
     }
 
@@ -60,7 +60,7 @@ struct DeviceSetup {
     }
 
     private func makeNode(in dirFD: Int32, name: String, path: String, type: mode_t, major: UInt32, minor: UInt32,
-                          mode: mode_t, uid: UInt32, gid: UInt32) throws(RuntimeError) {
+                          mode: mode_t, uid: UInt32, gid: UInt32, verifyExisting: Bool) throws(RuntimeError) {
         if !userNamespace {
             let dev = dev_t(sl_makedev(major, minor))
             if mknodat(dirFD, name, type | mode, dev) == 0 {
@@ -68,10 +68,25 @@ struct DeviceSetup {
                 return
             }
             let code = currentErrno()
-            if code == EEXIST { return }
+            if code == EEXIST {
+                if verifyExisting { try checkExisting(in: dirFD, name: name, path: path, type: type, major: major, minor: minor) }
+                return
+            }
             if code != EPERM { throw RuntimeError.sys("mknod \(path)", code) }
         }
         try bindHostNode(in: dirFD, name: name, path: path)
+    }
+
+    /// A file already at a device's path must be that device
+    /// (config-linux.md: else the runtime MUST generate an error).
+    private func checkExisting(in dirFD: Int32, name: String, path: String, type: mode_t, major: UInt32, minor: UInt32) throws(RuntimeError) {
+        var st = stat()
+        try sys("stat \(path)") { fstatat(dirFD, name, &st, Int32(SL_AT_SYMLINK_NOFOLLOW)) }
+        let sameType = (st.st_mode & S_IFMT) == type
+        let sameNumber = type == S_IFIFO || (sl_major(UInt(st.st_rdev)) == major && sl_minor(UInt(st.st_rdev)) == minor)
+        if !sameType || !sameNumber {
+            throw RuntimeError("linux.devices: \(path) already exists and is not the requested device")
+        }
     }
 
     /// In a user namespace mknod is refused: bind the host's node instead.

@@ -157,6 +157,10 @@ struct MountStep {
                     }
                 }
             }
+            // Populated: now the tmpfs itself can take the mount's "ro".
+            if options.set & SL_MOUNT_ATTR_RDONLY != 0 {
+                try MountAPI.setAttributes(fs, set: SL_MOUNT_ATTR_RDONLY, clear: 0, atime: nil, recursive: false, for: destination)
+            }
         }
     }
 

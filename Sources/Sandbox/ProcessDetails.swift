@@ -20,6 +20,13 @@ public struct ProcessDetails: Sendable, Equatable {
     /// ioprio value: class << 13 | level.
     public var ioPriority: Int32?
     public var personality: UInt?
+    /// set_mempolicy's mode (with its flags) and nodes.
+    public var memoryPolicy: MemoryPolicySetting?
+
+    public struct MemoryPolicySetting: Sendable, Equatable {
+        var mode: Int32
+        var nodes: [Int32]
+    }
 
     public init() {}
 
@@ -33,8 +40,29 @@ public struct ProcessDetails: Sendable, Equatable {
     ]
     static let ioClasses: [String: Int32] = ["IOPRIO_CLASS_RT": 1, "IOPRIO_CLASS_BE": 2, "IOPRIO_CLASS_IDLE": 3]
     static let personalities: [String: UInt] = ["LINUX": 0x0000, "LINUX32": 0x0008]
+    static let memoryModes: [String: Int32] = [
+        "MPOL_DEFAULT": 0, "MPOL_PREFERRED": 1, "MPOL_BIND": 2, "MPOL_INTERLEAVE": 3, "MPOL_LOCAL": 4,
+        "MPOL_PREFERRED_MANY": 5, "MPOL_WEIGHTED_INTERLEAVE": 6,
+    ]
+    static let memoryFlags: [String: Int32] = [
+        "MPOL_F_NUMA_BALANCING": 1 << 13, "MPOL_F_RELATIVE_NODES": 1 << 14, "MPOL_F_STATIC_NODES": 1 << 15,
+    ]
 
-    public init(process: Process?, personality: LinuxPersonality?) throws(RuntimeError) {
+    /// "0-3,7" to [0, 1, 2, 3, 7].
+    public static func parseList(_ text: String, field: String) throws(RuntimeError) -> [Int32] {
+        var out = [Int32]()
+        for part in text.split(separator: ",", omittingEmptySubsequences: true) {
+            let bounds = part.split(separator: "-", omittingEmptySubsequences: false)
+            guard (1...2).contains(bounds.count), let low = Int32(bounds[0].trimmed),
+                  let high = Int32(bounds[bounds.count - 1].trimmed), low >= 0, low <= high, high < 1024 else {
+                throw RuntimeError("\(field): \(text.debugDescription) is not a list like 0-3,7")
+            }
+            out += Array(low...high)
+        }
+        return out
+    }
+
+    public init(process: Process?, personality: LinuxPersonality?, memoryPolicy: LinuxMemoryPolicy? = nil) throws(RuntimeError) {
         if let s = process?.scheduler {
             guard let policy = Self.policies[s.policy] else {
                 throw RuntimeError("process.scheduler.policy: unknown policy \(s.policy.debugDescription)")
@@ -71,6 +99,18 @@ public struct ProcessDetails: Sendable, Equatable {
             }
             self.personality = domain
         }
+        if let policy = memoryPolicy {
+            let f = "linux.memoryPolicy"
+            guard var mode = Self.memoryModes[policy.mode] else {
+                throw RuntimeError("\(f).mode: unknown mode \(policy.mode.debugDescription)")
+            }
+            for flag in policy.flags ?? [] {
+                guard let bit = Self.memoryFlags[flag] else { throw RuntimeError("\(f).flags: unknown flag \(flag.debugDescription)") }
+                mode |= bit
+            }
+            let nodes = try policy.nodes.map { text throws(RuntimeError) in try Self.parseList(text, field: "\(f).nodes") } ?? []
+            self.memoryPolicy = MemoryPolicySetting(mode: mode, nodes: nodes)
+        }
     }
 
     /// Applies them to the calling process (before capabilities are dropped:
@@ -86,6 +126,9 @@ public struct ProcessDetails: Sendable, Equatable {
         }
         if let persona = personality {
             try sys("personality (linux.personality)") { sl_personality(persona) }
+        }
+        if let policy = memoryPolicy {
+            try sys("set_mempolicy (linux.memoryPolicy)") { policy.nodes.withUnsafeBufferPointer { sl_set_mempolicy(policy.mode, $0.baseAddress, Int32($0.count)) } }
         }
     }
 }

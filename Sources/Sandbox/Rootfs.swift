@@ -69,7 +69,10 @@ public struct Rootfs {
     /// Stops mount events reaching the host, and makes the rootfs a mount
     /// point of its own (pivot_root needs one). Returns an fd of its root.
     private func prepareRoot() throws(RuntimeError) -> Int32 {
-        let flag = plan.rootPropagation ?? (MS.slave | MS.rec)
+        // An unbindable "/" could not be bind mounted as the new root: that
+        // propagation is applied after pivot_root (finish), slave until then.
+        var flag = plan.rootPropagation ?? (MS.slave | MS.rec)
+        if flag & MS.unbindable != 0 { flag = MS.slave | MS.rec }
         try sys("make / \(propagationName(flag))") { mount(nil, "/", nil, flag, nil) }
         if flag & MS.shared != 0 {
             try makeParentMountPrivate(plan.rootfs)

@@ -33,6 +33,12 @@ public struct CapabilitySets: Sendable, Equatable {
                     warn("process.capabilities.\(set): \(name) is not supported by this kernel, skipped")
                     continue
                 }
+                // config.md: a capability that cannot be granted is a
+                // warning, not a failure (we cannot give what we lack).
+                if cap_get_bound(value) != 1 {
+                    warn("process.capabilities.\(set): \(name) is not in the runtime's own bounding set, so it cannot be granted; skipped")
+                    continue
+                }
                 if !out.contains(value) { out.append(value) }
             }
             return out

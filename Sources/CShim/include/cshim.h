@@ -125,6 +125,8 @@ unsigned int sl_major(unsigned long dev);
 unsigned int sl_minor(unsigned long dev);
 
 int sl_personality(unsigned long persona);
+// set_mempolicy(mode | flags, nodemask of `nodes`, maxnode).
+int sl_set_mempolicy(int mode, const int *nodes, int count);
 int sl_ioprio_set(int which, int who, int ioprio);
 // sched_setattr with the fields of struct sched_attr the spec can set.
 int sl_sched_setattr(pid_t pid, uint32_t policy, uint64_t flags, int32_t nice, uint32_t priority,
@@ -165,6 +167,9 @@ int sl_memfd(const char *name);
 // eventfd and inotify (for OOM events).
 int sl_eventfd(void);
 int sl_inotify_watch(const char *path, uint32_t mask);  // returns the inotify fd
+
+// syscall(2) with up to five arguments (glibc's is variadic).
+long sl_syscall5(long number, long a1, long a2, long a3, long a4, long a5);
 
 int sl_errno(void);
 void sl_set_errno(int value);
