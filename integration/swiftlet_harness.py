@@ -299,3 +299,22 @@ def validate_schema(instance, schema_file: str):
     registry = Registry().with_resources(resources)
     schema = json.loads((schema_dir / schema_file).read_text())
     jsonschema.Draft4Validator(schema, registry=registry).validate(instance)
+
+
+def reap_until_gone(pid, timeout=10.0):
+    """Reaps our children until `pid` is gone. Container processes are our
+    children (CLONE_PARENT), and a pid namespace's init only finishes dying
+    once the namespace's zombies are reaped, so reap them all, not just it."""
+    import time as _time
+    deadline = _time.monotonic() + timeout
+    while _time.monotonic() < deadline:
+        try:
+            reaped, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if reaped == pid:
+            continue
+        if reaped == 0:
+            if not os.path.exists(f"/proc/{pid}"):
+                return
+            _time.sleep(0.01)

@@ -20,61 +20,50 @@ struct ContainerInit {
     let gate: Int32
 
     func run() -> Never {
-        let execution: Execution
+        let ready: ProcessLaunch.Ready?
         do {
-            execution = try setUp()
+            ready = try setUp()
         } catch {
             try? sync.send(.error(error.description))
             _exit(1)
         }
         try? sync.send(.ready)
         sync.close()
-        execution.waitAndExec(gate: gate, plan: plan)
+        waitAndExec(ready)
     }
 
-    /// What is left to do after the gate opens.
-    struct Execution {
-        var path: String
-        var args: [String]
-        var env: [String]
-        var umask: mode_t
-        /// With noNewPrivileges, the filter is loaded as late as possible:
-        /// after the gate, just before exec.
-        var lateSeccomp: SeccompProgram?
-        var apparmorProfile: String?
-        var selinuxLabel: String?
-
-        func waitAndExec(gate: Int32, plan: InitPlan) -> Never {
-            let connection: Int32
-            do {
-                connection = try Gate.wait(listening: gate)
-            } catch {
-                _exit(1)
-            }
-            close(gate)
-            do {
-                // runtime.md: hooks in the container namespace get the pid
-                // as the container sees it.
-                let state = Container.ociState(id: plan.id, status: "created", pid: getpid(), bundle: plan.bundle,
-                                               annotations: plan.spec.annotations, ociVersion: plan.spec.ociVersion)
-                try HookRunner.run(plan.spec.hooks?.startContainer, phase: "startContainer", state: state)
-                try LSM.applyOnExec(apparmorProfile: apparmorProfile, selinuxLabel: selinuxLabel)
-                _ = try lateSeccomp?.load()
-            } catch {
-                Gate.report(connection, error: error.description)
-                _exit(1)
-            }
-            Glibc.umask(umask)
-            _ = sl_reset_signal_dispositions()
-            _ = sl_unblock_all_signals()
-            Gate.announceExec(connection)
-            let failure = ProcessSetup.exec(path, args: args, env: env)
-            Gate.report(connection, error: failure.description)
-            _exit(127)
+    /// After set-up: wait at the gate, run the startContainer hooks, exec.
+    /// Errors from here on go back to `start` over the gate's connection.
+    private func waitAndExec(_ ready: ProcessLaunch.Ready?) -> Never {
+        let connection: Int32
+        do {
+            connection = try Gate.wait(listening: gate)
+        } catch {
+            _exit(1)
         }
+        close(gate)
+        guard let ready else {
+            Gate.report(connection, error: "config.json has no process to start")
+            _exit(1)
+        }
+        do {
+            // runtime.md: hooks in the container namespace get the pid as
+            // the container sees it.
+            let state = Container.ociState(id: plan.id, status: "created", pid: getpid(), bundle: plan.bundle,
+                                           annotations: plan.spec.annotations, ociVersion: plan.spec.ociVersion)
+            try HookRunner.run(plan.spec.hooks?.startContainer, phase: "startContainer", state: state)
+            try ready.lastSteps()
+        } catch {
+            Gate.report(connection, error: error.description)
+            _exit(1)
+        }
+        Gate.announceExec(connection)
+        let failure = ready.exec()
+        Gate.report(connection, error: failure.description)
+        _exit(127)
     }
 
-    private func setUp() throws(RuntimeError) -> Execution {
+    private func setUp() throws(RuntimeError) -> ProcessLaunch.Ready? {
         try ProcessSetup.setDumpable(false)
         guard let message = try sync.receive(), case .proceed = message else {
             throw RuntimeError("container init: the runtime went away")
@@ -99,7 +88,7 @@ struct ContainerInit {
                     try Sysctl.apply(plan.sysctl)
                     if plan.terminal {
                         terminal = try ContainerTerminal.open(consoleSize: plan.process?.consoleSize,
-                                                              owner: user?.uid ?? 0, group: user?.gid ?? 0)
+                                                              owner: user?.uid ?? 0, group: user?.gid ?? 0, bindConsole: true)
                     }
                 })
         }
@@ -111,38 +100,11 @@ struct ContainerInit {
         if let hostname = plan.spec.hostname, !hostname.isEmpty { try ProcessSetup.setHostname(hostname) }
         if let domainname = plan.spec.domainname, !domainname.isEmpty { try ProcessSetup.setDomainname(domainname) }
 
-        guard let process = plan.process else {
-            // No process: init stays at the gate; start will refuse.
-            return Execution(path: "", args: [], env: [], umask: plan.callerUmask)
-        }
-        try ProcessSetup.applyRlimits(process.rlimits ?? [])
-        try plan.details.apply()
-        if process.noNewPrivileges == true { try ProcessSetup.setNoNewPrivileges() }
-        try ProcessSetup.closeOnExec(from: 3 + plan.extraFDs)
-        // seccomp: loading needs CAP_SYS_ADMIN unless no_new_privs is set,
-        // so without it the filter goes on before capabilities are dropped.
-        // A notifying profile is loaded here too: its listener fd must reach
-        // the runtime before create returns.
-        var lateSeccomp: SeccompProgram? = nil
-        if let seccomp = plan.seccomp {
-            if process.noNewPrivileges == true && !seccomp.notify {
-                lateSeccomp = seccomp
-            } else if let listener = try seccomp.load() {
-                try sync.send(.fd("seccomp", listener))
-                close(listener)
-            }
-        }
-        try plan.capabilities.applyBounding()
-        try CapabilitySets.keepAcrossUserSwitch(true)
-        try ProcessSetup.switchUser(uid: user?.uid ?? 0, gid: user?.gid ?? 0, additionalGids: user?.additionalGids ?? [],
-                                    setgroupsAllowed: setgroupsAllowed())
-        try CapabilitySets.keepAcrossUserSwitch(false)
-        try plan.capabilities.applyProcessSets()
-        try ProcessSetup.enterWorkingDirectory(process.cwd)
-        let path = try ProcessSetup.findExecutable(process.args.first ?? "", env: plan.env)
-        // config.md: without process.user.umask, the caller's umask is kept.
-        return Execution(path: path, args: process.args, env: plan.env, umask: user?.umask.map { mode_t($0) } ?? plan.callerUmask,
-                         lateSeccomp: lateSeccomp, apparmorProfile: process.apparmorProfile, selinuxLabel: process.selinuxLabel)
+        // No process: init stays at the gate; start will refuse.
+        guard let process = plan.process else { return nil }
+        let launch = ProcessLaunch(process: process, env: plan.env, capabilities: plan.capabilities, details: plan.details,
+                                   seccomp: plan.seccomp, extraFDs: plan.extraFDs, callerUmask: plan.callerUmask)
+        return try launch.prepare { fd throws(RuntimeError) in try sync.send(.fd("seccomp", fd)) }
     }
 
     /// Joins the namespaces given by path (the non-user ones first, while we
@@ -154,14 +116,14 @@ struct ContainerInit {
         let ns = plan.namespaces
         try ns.setns([.ipc, .uts, .network, .cgroup, .mount])
         guard plan.userJoined else {
-            if plan.userNew { try becomeNamespaceRoot() }
+            if plan.userNew { try ProcessLaunch.becomeNamespaceRoot() }
             if ns.isNew(.cgroup) {
                 try sys("unshare cgroup namespace") { sl_unshare(Int32(SL_CLONE_NEWCGROUP)) }
             }
             return
         }
         try ns.setns([.user])
-        try becomeNamespaceRoot()
+        try ProcessLaunch.becomeNamespaceRoot()
         let deferred = ns.cloneFlags(excluding: [.pid, .time, .user])
         if deferred != 0 {
             try sys("unshare namespaces in the joined user namespace") { sl_unshare(deferred) }
@@ -188,17 +150,6 @@ struct ContainerInit {
         }
     }
 
-    /// After entering a user namespace we still carry the host's ids, which
-    /// it may not map: become its root so that what we create is owned by
-    /// mapped ids (else EOVERFLOW).
-    private func becomeNamespaceRoot() throws(RuntimeError) {
-        if setgroupsAllowed() {
-            try sys("setgroups in the user namespace") { setgroups(0, nil) }
-        }
-        try sys("setresgid(0) in the user namespace") { sl_setresgid(0) }
-        try sys("setresuid(0) in the user namespace") { sl_setresuid(0) }
-    }
-
     /// Runs the hooks of the moment between mounts and pivot_root: prestart
     /// and createRuntime by the runtime, then createContainer here.
     private func runCreateHooks() throws(RuntimeError) {
@@ -214,10 +165,5 @@ struct ContainerInit {
                                            annotations: plan.spec.annotations, ociVersion: plan.spec.ociVersion)
             try HookRunner.run(hooks?.createContainer, phase: "createContainer", state: state)
         }
-    }
-
-    private func setgroupsAllowed() -> Bool {
-        guard let text = try? FileIO.readString("/proc/self/setgroups") else { return true }
-        return !text.hasPrefix("deny")
     }
 }

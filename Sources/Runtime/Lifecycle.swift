@@ -166,6 +166,15 @@ public struct Lifecycle {
         return out
     }
 
+    /// The container's process as configured at create (exec's defaults).
+    public func configuredProcess(id: String) throws(RuntimeError) -> Process {
+        let container = try Container.load(store, id: id)
+        guard let process = try container.config().process else {
+            throw RuntimeError("container \(id) has no process in its config to take defaults from; pass --process")
+        }
+        return process
+    }
+
     public func state(id: String) throws(RuntimeError) -> Container {
         try Container.load(store, id: id)
     }

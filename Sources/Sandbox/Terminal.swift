@@ -13,7 +13,9 @@ public struct ContainerTerminal {
 
     /// Opens a pty inside the new root. Every path goes through a verified
     /// fd: a container cannot redirect it with symlinks.
-    public static func open(consoleSize: Box?, owner uid: UInt32, group gid: UInt32) throws(RuntimeError) -> ContainerTerminal {
+    /// `bindConsole`: the container's init gets its pty over /dev/console;
+    /// an exec'd process does not.
+    public static func open(consoleSize: Box?, owner uid: UInt32, group gid: UInt32, bindConsole: Bool) throws(RuntimeError) -> ContainerTerminal {
         let rootFD = try sys("open /") { sl_open_mode("/", SL_O_PATH | O_DIRECTORY | O_CLOEXEC, 0) }
         defer { close(rootFD) }
         let rooted = RootedPath(rootFD: rootFD, rootName: "/")
@@ -35,11 +37,13 @@ public struct ContainerTerminal {
                 try sys("set console size") { sl_ioctl_ptr(slave, SL_TIOCSWINSZ, &window) }
             }
             try sys("chown pty slave") { fchown(slave, uid, gid) }
-            let console = try consoleTarget(rooted)
-            defer { close(console) }
-            let tree = try MountAPI.cloneTree(dirFD: slave, path: "", recursive: false, for: "/dev/console")
-            defer { close(tree) }
-            try MountAPI.attach(tree, onto: console, for: "/dev/console")
+            if bindConsole {
+                let console = try consoleTarget(rooted)
+                defer { close(console) }
+                let tree = try MountAPI.cloneTree(dirFD: slave, path: "", recursive: false, for: "/dev/console")
+                defer { close(tree) }
+                try MountAPI.attach(tree, onto: console, for: "/dev/console")
+            }
             return ContainerTerminal(master: master, slave: slave)
         } catch {
             close(master)
