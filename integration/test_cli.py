@@ -1,5 +1,6 @@
 """The command line: flags, help, version, logs and usage errors."""
 import json
+import os
 import re
 import subprocess
 
@@ -7,7 +8,7 @@ import pytest
 
 from swiftlet_harness import error_message
 
-VERBS = ["create", "start", "state", "kill", "delete", "run", "list", "spec", "pause", "resume", "ps", "events", "update"]
+VERBS = ["create", "start", "state", "kill", "delete", "run", "list", "spec", "pause", "resume", "ps", "events", "update", "exec", "features"]
 
 
 def test_version(runtime):
@@ -155,3 +156,26 @@ def test_systemd_cgroup_is_refused_clearly(runtime, bundle, cid):
     assert r.returncode == 1
     assert "systemd" in error_message(r.stderr)
     assert runtime.status(cid) is None
+
+
+def test_features_is_valid_and_truthful(runtime, tmp_path):
+    pytest.importorskip("jsonschema")
+    from swiftlet_harness import spec_dir_or_none, validate_schema
+    r = runtime.run("features", check=True)
+    features = json.loads(r.stdout)
+    if spec_dir_or_none() is not None:
+        validate_schema(features, "features-schema.json")
+    assert features["ociVersionMax"] == "1.3.0"
+    assert set(features["hooks"]) == {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}
+    assert {"rro", "rbind", "nosymfollow", "tmpcopyup", "rslave"} <= set(features["mountOptions"])
+    linux = features["linux"]
+    assert set(linux["namespaces"]) == {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"}
+    cap_last = int(open("/proc/sys/kernel/cap_last_cap").read())
+    assert len(linux["capabilities"]) == cap_last + 1 and linux["capabilities"][0] == "CAP_CHOWN"
+    assert linux["seccomp"]["enabled"] is True and "SCMP_ACT_NOTIFY" in linux["seccomp"]["actions"]
+    assert "SCMP_CMP_MASKED_EQ" in linux["seccomp"]["operators"]
+    assert set(linux["seccomp"]["supportedFlags"]) <= set(linux["seccomp"]["knownFlags"])
+    assert linux["apparmor"]["enabled"] == os.path.isdir("/sys/kernel/security/apparmor")
+    assert linux["selinux"]["enabled"] == os.path.exists("/sys/fs/selinux/enforce")
+    assert linux["cgroup"] == {"v1": True, "v2": True, "systemd": False, "systemdUser": False, "rdma": True}
+    assert features["annotations"]["io.github.seccomp.libseccomp.version"].count(".") == 2

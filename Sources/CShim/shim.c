@@ -363,6 +363,11 @@ int sl_seccomp_action_available(uint32_t action) {
   return (int)syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action);
 }
 
+int sl_seccomp_flags_supported(unsigned int flags) {
+  long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, NULL);
+  return (r < 0 && errno == EFAULT) ? 1 : 0;
+}
+
 int sl_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 
 int sl_eventfd(void) { return eventfd(0, EFD_CLOEXEC); }

@@ -89,6 +89,17 @@ public struct MountOptions: Sendable, Equatable {
 
     public static func propagationFlag(_ name: String) -> UInt? { propagationNames[name] }
 
+    /// Every option `parse` understands (for `features`). Id-mapped mounts
+    /// are left out: they are refused for now.
+    public static var known: [String] {
+        var names = Set(perMount.keys).union(atimeModes.keys).union(propagationNames.keys).union(superblock)
+        for name in perMount.keys where name != "rw" { names.insert("r" + name) }
+        names.insert("rrw")
+        for name in atimeModes.keys { names.insert("r" + name) }
+        names.formUnion(["bind", "rbind", "defaults", "remount", "tmpcopyup"])
+        return names.sorted()
+    }
+
     public static func parse(_ options: [String]) -> MountOptions {
         var out = MountOptions()
         for option in options {

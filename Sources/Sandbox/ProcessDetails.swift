@@ -40,6 +40,9 @@ public struct ProcessDetails: Sendable, Equatable {
     ]
     static let ioClasses: [String: Int32] = ["IOPRIO_CLASS_RT": 1, "IOPRIO_CLASS_BE": 2, "IOPRIO_CLASS_IDLE": 3]
     static let personalities: [String: UInt] = ["LINUX": 0x0000, "LINUX32": 0x0008]
+    public static var memoryModeNames: [String] { memoryModes.keys.sorted() }
+    public static var memoryFlagNames: [String] { memoryFlags.keys.sorted() }
+
     static let memoryModes: [String: Int32] = [
         "MPOL_DEFAULT": 0, "MPOL_PREFERRED": 1, "MPOL_BIND": 2, "MPOL_INTERLEAVE": 3, "MPOL_LOCAL": 4,
         "MPOL_PREFERRED_MANY": 5, "MPOL_WEIGHTED_INTERLEAVE": 6,

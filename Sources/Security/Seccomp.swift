@@ -51,6 +51,26 @@ public struct SeccompProgram: Sendable, Equatable {
         "SCMP_ARCH_LOONGARCH64": "loongarch64", "SCMP_ARCH_M68K": "m68k", "SCMP_ARCH_SH": "sh", "SCMP_ARCH_SHEB": "sheb",
     ]
 
+    public static let actionNames = ["SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
+                                     "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"]
+    public static var operatorNames: [String] { operators.keys.sorted() }
+    public static var architectureNames: [String] { architectures.keys.sorted() }
+    public static var flagNames: [String] { filterFlags.keys.sorted() }
+
+    /// Flags this kernel accepts.
+    public static var supportedFlagNames: [String] {
+        filterFlags.filter { name, bit in
+            // WAIT_KILLABLE_RECV is only accepted together with a listener.
+            sl_seccomp_flags_supported(name == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" ? bit | newListenerFlag : bit) == 1
+        }.keys.sorted()
+    }
+
+    /// libseccomp's version, "2.5.4".
+    public static var libraryVersion: String {
+        guard let v = seccomp_version() else { return "unknown" }
+        return "\(v.pointee.major).\(v.pointee.minor).\(v.pointee.micro)"
+    }
+
     /// Highest syscall number the "newer than the profile" ENOSYS rule covers.
     static let enosysCeiling: Int32 = 1023
 

@@ -13,7 +13,7 @@ struct Swiftlet: ParsableCommand {
         """,
         subcommands: [
             Create.self, Start.self, StateVerb.self, Kill.self, Delete.self, Run.self, List.self, SpecVerb.self,
-            Pause.self, Resume.self, Ps.self, Events.self, Update.self, Exec.self,
+            Pause.self, Resume.self, Ps.self, Events.self, Update.self, Exec.self, FeaturesVerb.self,
         ])
 
     @OptionGroup var global: GlobalOptions

@@ -162,6 +162,9 @@ int sl_bpf_prog_fd_by_id(uint32_t id);
 int sl_seccomp_load(const void *filter, size_t bytes, unsigned int flags);
 // SECCOMP_GET_ACTION_AVAIL: 0 when the kernel knows the action.
 int sl_seccomp_action_available(uint32_t action);
+// 1 when seccomp(SECCOMP_SET_MODE_FILTER) accepts `flags` (probed with a
+// NULL program: EFAULT means the flags passed the check), else 0.
+int sl_seccomp_flags_supported(unsigned int flags);
 int sl_memfd(const char *name);
 
 // eventfd and inotify (for OOM events).
