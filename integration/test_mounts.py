@@ -200,3 +200,49 @@ def test_readonly_paths(runtime, bundle, cid):
     lines = out.splitlines()
     assert lines[0] == "refused"
     assert "ro" in mount_entry(lines[1], "/proc/sys")[0]
+
+
+def test_idmap_bind_mount(runtime, bundle, cid):
+    source = bundle.path / "idmapped"
+    source.mkdir()
+    (source / "owned-by-root").write_text("x")
+    (source / "owned-by-5").write_text("y")
+    os.chown(source / "owned-by-5", 5, 5)
+    mapping = [{"containerID": 0, "hostID": 1000, "size": 10}]
+    bundle.config["mounts"].append({"destination": "/mapped", "type": "bind", "source": str(source),
+                                    "options": ["bind", "idmap"], "uidMappings": mapping, "gidMappings": mapping})
+    out = inside(runtime, bundle, cid, "stat -c '%n %u:%g' /mapped/owned-by-root /mapped/owned-by-5; "
+                                      "touch /mapped/new 2>/dev/null || echo write-refused")
+    lines = out.splitlines()
+    assert lines[0] == "/mapped/owned-by-root 1000:1000"
+    assert lines[1] == "/mapped/owned-by-5 1005:1005"
+    # The container runs as host root, which this mapping does not cover:
+    # the kernel refuses to create files it could not store an owner for.
+    assert lines[2] == "write-refused"
+    assert os.stat(source / "owned-by-root").st_uid == 0 and os.stat(source / "owned-by-5").st_uid == 5
+
+
+def test_idmap_option_uses_the_containers_user_namespace(runtime, bundle, cid):
+    source = bundle.path / "shared"
+    source.mkdir()
+    (source / "f").write_text("x")
+    mapping = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    bundle.linux["namespaces"].append({"type": "user"})
+    bundle.linux["uidMappings"] = mapping
+    bundle.linux["gidMappings"] = mapping
+    bundle.config["mounts"].append({"destination": "/shared", "type": "bind", "source": str(source), "options": ["bind", "idmap"]})
+    (bundle.path / "rootfs" / "shared").mkdir()
+    out = inside(runtime, bundle, cid, "stat -c %u /shared/f; echo hi > /shared/written && stat -c %u /shared/written")
+    # Host root's file shows as the container's root, and the container's
+    # root can write there (stored as host root again).
+    assert out.split() == ["0", "0"]
+    assert os.stat(source / "written").st_uid == 0
+
+
+def test_idmap_on_a_non_bind_mount_is_refused(runtime, bundle, cid):
+    mapping = [{"containerID": 0, "hostID": 1000, "size": 1}]
+    bundle.config["mounts"].append({"destination": "/t", "type": "tmpfs", "source": "tmpfs", "uidMappings": mapping, "gidMappings": mapping})
+    bundle.save()
+    r = runtime.run("create", "-b", bundle.path, cid)
+    assert r.returncode == 1 and "bind" in error_message(r.stderr)
+    assert runtime.status(cid) is None

@@ -85,6 +85,7 @@ public struct Creator {
         if let cgroupFD { close(cgroupFD) }
         channel.child.close()
         plan.namespaces.closeAll()
+        for fd in plan.rootfs?.idmaps.values ?? [:].values { close(fd) }
         cleanup.pids.append(spawned.pid)
 
         if plan.userNew {
@@ -92,6 +93,11 @@ public struct Creator {
         }
         if !spawned.intoCgroup {
             try cgroups.add(pid: spawned.pid)
+        }
+        if !plan.netDevices.isEmpty {
+            let netns = try sys("open the container's network namespace") { sl_open_mode("/proc/\(spawned.pid)/ns/net", O_RDONLY | O_CLOEXEC, 0) }
+            defer { close(netns) }
+            try NetDevices.move(plan.netDevices, into: netns)
         }
         if let score = plan.process?.oomScoreAdj {
             try step("set oom_score_adj") { try FileIO.writeValue("/proc/\(spawned.pid)/oom_score_adj", String(score)) }

@@ -19,8 +19,8 @@ public enum FeaturesReport {
             apparmor: Features.Enabled(enabled: LSM.appArmorEnabled),
             selinux: Features.Enabled(enabled: LSM.selinuxEnabled),
             intelRdt: Features.IntelRdt(enabled: false),
-            mountExtensions: Features.MountExtensions(idmap: Features.Enabled(enabled: false)),
-            netDevices: Features.Enabled(enabled: false),
+            mountExtensions: Features.MountExtensions(idmap: Features.Enabled(enabled: true)),
+            netDevices: Features.Enabled(enabled: true),
             memoryPolicy: Features.MemoryPolicy(modes: ProcessDetails.memoryModeNames, flags: ProcessDetails.memoryFlagNames))
         return Features(
             ociVersionMin: "1.0.0", ociVersionMax: SpecConstants.ociVersion,

@@ -33,6 +33,7 @@ struct InitPlan {
     var seccomp: SeccompProgram?
     /// The runtime caller's umask, kept when the config sets none.
     var callerUmask: mode_t
+    var netDevices: [NetDevices.Move] = []
 
     var userJoined: Bool { namespaces.join(.user) != nil }
     var userNew: Bool { namespaces.isNew(.user) }
@@ -88,10 +89,12 @@ struct InitPlan {
             }
             propagation = flag
         }
-        let rootfs = RootfsPlan(rootfs: Path.clean(rootPath), readonly: spec.root.readonly ?? false, bundle: bundle,
+        var rootfs = RootfsPlan(rootfs: Path.clean(rootPath), readonly: spec.root.readonly ?? false, bundle: bundle,
                                 mounts: spec.mounts ?? [], rootPropagation: propagation, noPivot: options.noPivot,
                                 cgroup: cgroupMount, devices: linux.devices ?? [], userNamespace: namespaces.has(.user),
                                 maskedPaths: linux.maskedPaths ?? [], readonlyPaths: linux.readonlyPaths ?? [])
+        rootfs.idmaps = try IDMappedMounts.prepare(spec.mounts ?? [], bundle: bundle, containerUID: linux.uidMappings ?? [],
+                                                   containerGID: linux.gidMappings ?? [])
 
         let process = spec.process
         let terminal = process?.terminal ?? false
@@ -106,6 +109,10 @@ struct InitPlan {
         try LSM.check(apparmorProfile: process?.apparmorProfile, selinuxLabel: process?.selinuxLabel, mountLabel: linux.mountLabel)
         let seccomp = try linux.seccomp.map { profile throws(RuntimeError) in try SeccompProgram.compile(profile) }
         try Sysctl.check(linux.sysctl ?? [:], namespaces: namespaces, hostname: spec.hostname)
+        let netDevices = try NetDevices.plan(linux.netDevices)
+        if !netDevices.isEmpty && !namespaces.has(.network) {
+            throw RuntimeError("linux.netDevices: moving network devices needs a network namespace")
+        }
         for limit in process?.rlimits ?? [] where ProcessSetup.rlimitNames[limit.type] == nil {
             throw RuntimeError("process.rlimits: unknown rlimit type \(limit.type.debugDescription)")
         }
@@ -120,7 +127,8 @@ struct InitPlan {
                         capabilities: capabilities, executableName: process?.args.first, env: env, extraFDs: extra,
                         terminal: terminal, consoleSocket: options.consoleSocket, noNewKeyring: options.noNewKeyring,
                         uidMappings: linux.uidMappings ?? [], gidMappings: linux.gidMappings ?? [], timeOffsets: timeOffsets,
-                        details: details, sysctl: linux.sysctl ?? [:], seccomp: seccomp, callerUmask: currentUmask())
+                        details: details, sysctl: linux.sysctl ?? [:], seccomp: seccomp, callerUmask: currentUmask(),
+                        netDevices: netDevices)
     }
 
     static func currentUmask() -> mode_t {
@@ -166,7 +174,6 @@ struct InitPlan {
         }
         if linux.intelRdt != nil { try refuse("linux.intelRdt (no resctrl on this host)") }
         if let label = linux.mountLabel, !label.isEmpty, LSM.selinuxEnabled { try refuse("linux.mountLabel (SELinux mount labels)") }
-        if let devices = linux.netDevices, !devices.isEmpty { try refuse("linux.netDevices") }
         // process.execCPUAffinity is not applicable to a container's init
         // (config.md); exec applies it.
     }

@@ -89,14 +89,13 @@ public struct MountOptions: Sendable, Equatable {
 
     public static func propagationFlag(_ name: String) -> UInt? { propagationNames[name] }
 
-    /// Every option `parse` understands (for `features`). Id-mapped mounts
-    /// are left out: they are refused for now.
+    /// Every option `parse` understands (for `features`).
     public static var known: [String] {
         var names = Set(perMount.keys).union(atimeModes.keys).union(propagationNames.keys).union(superblock)
         for name in perMount.keys where name != "rw" { names.insert("r" + name) }
         names.insert("rrw")
         for name in atimeModes.keys { names.insert("r" + name) }
-        names.formUnion(["bind", "rbind", "defaults", "remount", "tmpcopyup"])
+        names.formUnion(["bind", "rbind", "defaults", "remount", "tmpcopyup", "idmap", "ridmap"])
         return names.sorted()
     }
 

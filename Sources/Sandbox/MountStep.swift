@@ -10,6 +10,8 @@ struct MountStep {
     let rooted: RootedPath
     let userNamespace: Bool
     let cgroup: CgroupMountSource
+    /// An id-mapped bind the runtime built already: only attached here.
+    let prepared: Int32?
 
     /// Per-mount attributes a bind mount gets cleared unless named, as a
     /// bind remount with exactly the named flags would.
@@ -24,9 +26,6 @@ struct MountStep {
     func apply() throws(RuntimeError) {
         var options = MountOptions.parse(mount.options ?? [])
         if mount.type == "bind" { options.bind = true }
-        if mount.uidMappings != nil || mount.gidMappings != nil || options.idmap {
-            throw RuntimeError("mount \(destination): id-mapped mounts are not supported yet")
-        }
         if mount.type == "cgroup" {
             try mountCgroup(options)
         } else if options.bind {
@@ -43,10 +42,7 @@ struct MountStep {
         if options.tmpcopyup {
             throw RuntimeError("mount \(destination): tmpcopyup applies to tmpfs mounts, not bind mounts")
         }
-        guard let rawSource = mount.source, !rawSource.isEmpty else {
-            throw RuntimeError("mount \(destination): a bind mount needs a source")
-        }
-        let source = rawSource.hasPrefix("/") ? rawSource : Path.join(bundle, rawSource)
+        let source = try Self.bindSource(mount, bundle: bundle, destination: destination)
         var st = stat()
         if stat(source, &st) != 0 {
             throw RuntimeError.sys("mount \(destination): source \(source)", currentErrno())
@@ -54,17 +50,30 @@ struct MountStep {
         let kind: RootedPath.Kind = (st.st_mode & S_IFMT) == S_IFDIR ? .directory : .file
         let target = try rooted.openOrCreate(destination, as: kind)
         defer { close(target) }
-        let tree = try MountAPI.cloneTree(path: source, recursive: options.recursive, for: destination)
+        let tree: Int32
+        if let prepared {
+            tree = prepared
+        } else {
+            tree = try MountAPI.cloneTree(path: source, recursive: options.recursive, for: destination)
+            try Self.shapeBind(tree, options, destination: destination)
+        }
         defer { close(tree) }
-        try shapeBind(tree, options)
         try MountAPI.attach(tree, onto: target, for: destination)
         for flag in options.propagation { try MountAPI.setPropagation(tree, flag, for: destination) }
     }
 
+    /// A bind's source: absolute, or relative to the bundle.
+    static func bindSource(_ mount: Mount, bundle: String, destination: String) throws(RuntimeError) -> String {
+        guard let rawSource = mount.source, !rawSource.isEmpty else {
+            throw RuntimeError("mount \(destination): a bind mount needs a source")
+        }
+        return rawSource.hasPrefix("/") ? rawSource : Path.join(bundle, rawSource)
+    }
+
     /// Gives a detached bind exactly the named attributes, then the recursive ones.
-    private func shapeBind(_ tree: Int32, _ options: MountOptions) throws(RuntimeError) {
+    static func shapeBind(_ tree: Int32, _ options: MountOptions, destination: String) throws(RuntimeError) {
         if options.hasAttributes {
-            let exactClear = (Self.exactBindAttributes & ~options.set) | options.clear
+            let exactClear = (exactBindAttributes & ~options.set) | options.clear
             do {
                 try MountAPI.setAttributes(tree, set: options.set, clear: exactClear, atime: options.atime, recursive: false, for: destination)
             } catch where error.errno == EPERM {

@@ -20,6 +20,8 @@ public struct RootfsPlan: Sendable {
     public var userNamespace: Bool
     public var maskedPaths: [String]
     public var readonlyPaths: [String]
+    /// Id-mapped binds the runtime built, by mount index.
+    public var idmaps: IDMappedMounts.Trees = [:]
 
     public init(rootfs: String, readonly: Bool, bundle: String, mounts: [Mount], rootPropagation: UInt?, noPivot: Bool,
                 cgroup: CgroupMountSource, devices: [LinuxDevice], userNamespace: Bool,
@@ -54,8 +56,9 @@ public struct Rootfs {
         let rootFD = try prepareRoot()
         defer { close(rootFD) }
         let rooted = RootedPath(rootFD: rootFD, rootName: plan.rootfs)
-        for mount in plan.mounts {
-            try MountStep(mount: mount, bundle: plan.bundle, rooted: rooted, userNamespace: plan.userNamespace, cgroup: plan.cgroup).apply()
+        for (index, mount) in plan.mounts.enumerated() {
+            try MountStep(mount: mount, bundle: plan.bundle, rooted: rooted, userNamespace: plan.userNamespace, cgroup: plan.cgroup,
+                          prepared: plan.idmaps[index]).apply()
         }
         if !plan.mounts.contains(where: { Path.clean($0.destination) == "/dev" && MountStep.isBind($0) }) {
             try DeviceSetup(rooted: rooted, userNamespace: plan.userNamespace).createDefaults(extra: plan.devices)
