@@ -91,19 +91,24 @@ public struct Creator {
         if plan.userNew {
             try IDMappings.write(pid: spawned.pid, uid: plan.uidMappings, gid: plan.gidMappings, denySetgroups: false)
         }
-        if !spawned.intoCgroup {
-            try cgroups.add(pid: spawned.pid)
+        if let score = plan.process?.oomScoreAdj {
+            try step("set oom_score_adj") { try FileIO.writeValue("/proc/\(spawned.pid)/oom_score_adj", String(score)) }
         }
         if !plan.netDevices.isEmpty {
             let netns = try sys("open the container's network namespace") { sl_open_mode("/proc/\(spawned.pid)/ns/net", O_RDONLY | O_CLOEXEC, 0) }
             defer { close(netns) }
             try NetDevices.move(plan.netDevices, into: netns)
         }
-        if let score = plan.process?.oomScoreAdj {
-            try step("set oom_score_adj") { try FileIO.writeValue("/proc/\(spawned.pid)/oom_score_adj", String(score)) }
-        }
         let parent = channel.parent
-        try parent.send(.proceed(hostPid: spawned.pid))
+        try parent.preferChildError { () throws(RuntimeError) in
+            try parent.send(.proceed(hostPid: spawned.pid))
+            // init sets up its mounts while it is placed in its cgroups: on
+            // cgroup v1 the first migration waits for an RCU grace period.
+            if !spawned.intoCgroup {
+                try cgroups.add(pid: spawned.pid)
+            }
+            try parent.send(.cgroupsJoined)
+        }
 
         var initPid = spawned.pid
         var consoleMaster: Int32? = nil
@@ -119,7 +124,7 @@ public struct Creator {
                                                annotations: plan.spec.annotations, ociVersion: plan.spec.ociVersion)
                 try HookRunner.run(plan.spec.hooks?.prestart, phase: "prestart", state: state)
                 try HookRunner.run(plan.spec.hooks?.createRuntime, phase: "createRuntime", state: state)
-                try parent.send(.hooksDone)
+                try parent.preferChildError { () throws(RuntimeError) in try parent.send(.hooksDone) }
             case .initPid(let pid):
                 // init forked once more to enter its pid namespace.
                 if !options.detach { ChildWatch.reap(initPid) }
@@ -140,7 +145,7 @@ public struct Creator {
                 return CreatedContainer(id: plan.id, pid: initPid, consoleMaster: consoleMaster)
             case .error(let text):
                 throw RuntimeError(text)
-            case .proceed, .hooksDone:
+            case .proceed, .hooksDone, .cgroupsJoined:
                 throw RuntimeError("container init sent an unexpected message")
             }
         }

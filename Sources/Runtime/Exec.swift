@@ -146,8 +146,13 @@ public struct Executor {
         channel.child.close()
         var console: Int32? = nil
         do throws(RuntimeError) {
-            if !intoCgroup && !plan.joinFrozenCgroupLast { try cgroups.add(pid: pid) }
-            try channel.parent.send(.proceed(hostPid: pid))
+            try channel.parent.preferChildError { () throws(RuntimeError) in
+                try channel.parent.send(.proceed(hostPid: pid))
+                // The process enters the namespaces while it is placed (on
+                // cgroup v1 the first migration waits for an RCU grace period).
+                if !intoCgroup && !plan.joinFrozenCgroupLast { try cgroups.add(pid: pid) }
+                if !plan.joinFrozenCgroupLast { try channel.parent.send(.cgroupsJoined) }
+            }
             var announced = false
             while let message = try channel.parent.receive() {
                 switch message {
@@ -190,12 +195,18 @@ public struct Executor {
 /// The exec'd process before it becomes the program.
 struct ExecProcess {
     let plan: Executor.Plan
-    let sync: SyncChannel
+    let sync: ChildChannel
+
+    init(plan: Executor.Plan, sync: SyncChannel) {
+        self.plan = plan
+        self.sync = ChildChannel(sync)
+    }
 
     func run() -> Never {
         let ready: ProcessLaunch.Ready
         do throws(RuntimeError) {
             ready = try setUp()
+            if !plan.joinFrozenCgroupLast { try sync.waitForCgroups() }
             try sync.send(.ready)
             if plan.joinFrozenCgroupLast {
                 guard let message = try sync.receive(), case .proceed = message else {

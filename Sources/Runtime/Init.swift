@@ -16,13 +16,21 @@ import Security
 /// hooks; exec.
 struct ContainerInit {
     let plan: InitPlan
-    let sync: SyncChannel
+    let sync: ChildChannel
     let gate: Int32
+
+    init(plan: InitPlan, sync: SyncChannel, gate: Int32) {
+        self.plan = plan
+        self.sync = ChildChannel(sync)
+        self.gate = gate
+    }
 
     func run() -> Never {
         let ready: ProcessLaunch.Ready?
-        do {
+        do throws(RuntimeError) {
             ready = try setUp()
+            // No user code before init is in its cgroups.
+            try sync.waitForCgroups()
         } catch {
             try? sync.send(.error(error.description))
             _exit(1)
@@ -118,6 +126,8 @@ struct ContainerInit {
         guard plan.userJoined else {
             if plan.userNew { try ProcessLaunch.becomeNamespaceRoot() }
             if ns.isNew(.cgroup) {
+                // The namespace's root is the cgroup current at unshare.
+                try sync.waitForCgroups()
                 try sys("unshare cgroup namespace") { sl_unshare(Int32(SL_CLONE_NEWCGROUP)) }
             }
             return
@@ -125,6 +135,7 @@ struct ContainerInit {
         try ns.setns([.user])
         try ProcessLaunch.becomeNamespaceRoot()
         let deferred = ns.cloneFlags(excluding: [.pid, .time, .user])
+        if ns.isNew(.cgroup) { try sync.waitForCgroups() }
         if deferred != 0 {
             try sys("unshare namespaces in the joined user namespace") { sl_unshare(deferred) }
         }
@@ -141,6 +152,8 @@ struct ContainerInit {
             forkFlags = 1
         }
         if forkFlags != 0 {
+            // The child inherits our cgroups at fork: be in them first.
+            try sync.waitForCgroups()
             let child = sl_clone(UInt64(SL_CLONE_PARENT), -1)
             if child < 0 { throw RuntimeError.sys("fork into the new pid namespace", currentErrno()) }
             if child > 0 {

@@ -22,6 +22,9 @@ enum SyncMessage: Equatable {
     case ready
     /// init -> parent: set-up failed.
     case error(String)
+    /// parent -> init: init is in its cgroups now (placement overlaps with
+    /// init's set-up; init waits for this before user code can run).
+    case cgroupsJoined
 
     var tag: UInt8 {
         switch self {
@@ -32,6 +35,7 @@ enum SyncMessage: Equatable {
         case .fd: 5
         case .ready: 6
         case .error: 7
+        case .cgroupsJoined: 8
         }
     }
 }
@@ -54,7 +58,7 @@ struct SyncChannel {
         case .initPid(let pid): payload = Array(String(pid).utf8)
         case .fd(let name, let fd): payload = Array(name.utf8); passFD = fd
         case .error(let text): payload = Array(text.utf8)
-        case .runHooks, .hooksDone, .ready: payload = []
+        case .runHooks, .hooksDone, .ready, .cgroupsJoined: payload = []
         }
         payload.insert(message.tag, at: 0)
         try sys("send to init sync socket") { payload.withUnsafeBytes { sl_send_fd(fd, $0.baseAddress, $0.count, passFD) } }
@@ -75,7 +79,31 @@ struct SyncChannel {
         case 5: return .fd(text, passed)
         case 6: return .ready
         case 7: return .error(text)
+        case 8: return .cgroupsJoined
         default: throw RuntimeError("init sync socket: unknown message \(buffer[0])")
+        }
+    }
+
+    /// The error the other side already reported, if any, without waiting:
+    /// when a step toward a child fails because it exited, its own reason
+    /// is the one to show.
+    func pendingError() -> String? {
+        while true {
+            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&entry, 1, 0) > 0, let message = try? receive() else { return nil }
+            if case .error(let text) = message { return text }
+            if case .fd(_, let passed) = message, passed >= 0 { Glibc.close(passed) }
+        }
+    }
+
+    /// Runs a step that talks to the child; if it fails and the child had
+    /// already reported an error, that error is thrown instead.
+    func preferChildError<T>(_ body: () throws(RuntimeError) -> T) throws(RuntimeError) -> T {
+        do {
+            return try body()
+        } catch {
+            if let text = pendingError() { throw RuntimeError(text) }
+            throw error
         }
     }
 
@@ -87,4 +115,47 @@ struct SyncChannel {
     }
 
     func close() { _ = Glibc.close(fd) }
+}
+
+/// The child's side of the channel: like SyncChannel, but it remembers the
+/// parent's `cgroupsJoined`, which may arrive before what the child waits
+/// for next.
+final class ChildChannel {
+    let channel: SyncChannel
+    private(set) var cgroupsJoined = false
+
+    init(_ channel: SyncChannel) {
+        self.channel = channel
+    }
+
+    func send(_ message: SyncMessage) throws(RuntimeError) { try channel.send(message) }
+    func close() { channel.close() }
+
+    /// The next message other than `cgroupsJoined`.
+    func receive() throws(RuntimeError) -> SyncMessage? {
+        while let message = try channel.receive() {
+            if message == .cgroupsJoined {
+                cgroupsJoined = true
+                continue
+            }
+            return message
+        }
+        return nil
+    }
+
+    func expect(_ wanted: SyncMessage, while step: String) throws(RuntimeError) {
+        guard let message = try receive() else { throw RuntimeError("\(step): the runtime went away") }
+        if case .error(let text) = message { throw RuntimeError(text) }
+        if message != wanted { throw RuntimeError("\(step): unexpected message \(message)") }
+    }
+
+    /// Blocks until the parent has placed us in our cgroups.
+    func waitForCgroups() throws(RuntimeError) {
+        while !cgroupsJoined {
+            guard let message = try channel.receive() else { throw RuntimeError("waiting for cgroups: the runtime went away") }
+            if message == .cgroupsJoined { cgroupsJoined = true } else {
+                throw RuntimeError("waiting for cgroups: unexpected message \(message)")
+            }
+        }
+    }
 }
