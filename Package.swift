@@ -12,6 +12,7 @@ import PackageDescription
 //   Sandbox     namespaces, rootfs and mounts, /dev, pivot_root, process attributes
 //   Security    capabilities (libcap), seccomp (libseccomp), LSM labels
 //   Runtime     the container lifecycle: create/start/kill/delete/exec, the init child, hooks
+//   CLI         the command line as data: option and verb tables, parser, help
 //   swiftlet    the thin runc-compatible CLI
 //   conformance-checker  runs as a container's process and checks, from
 //               inside, that the runtime applied config.json (TAP output)
@@ -22,11 +23,10 @@ let package = Package(
         .executable(name: "swiftlet", targets: ["swiftlet"]),
         .executable(name: "conformance-checker", targets: ["conformance-checker"]),
     ],
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    ],
+    dependencies: [],
     targets: [
         .target(name: "CShim"),
+        .target(name: "CLI"),
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
         .target(name: "OCISpec"),
@@ -37,10 +37,10 @@ let package = Package(
         .target(name: "Security", dependencies: ["OCISpec", "LinuxCore", "CShim", "CSeccomp", "CCap"]),
         .target(name: "Runtime", dependencies: ["OCISpec", "LinuxCore", "StateStore", "Cgroups", "Sandbox", "Security", "CShim"]),
         .executableTarget(name: "swiftlet", dependencies: [
-            "Runtime", "OCISpec", "LinuxCore", "StateStore",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "CLI", "Runtime", "OCISpec", "LinuxCore", "StateStore",
         ]),
         .executableTarget(name: "conformance-checker", dependencies: ["OCISpec", "CShim"]),
+        .testTarget(name: "CLITests", dependencies: ["CLI"]),
         .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"]),
         .testTarget(name: "LinuxCoreTests", dependencies: ["LinuxCore"]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore"]),

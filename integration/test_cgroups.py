@@ -172,6 +172,10 @@ def test_ps_lists_the_containers_processes_only(runtime, bundle, cid, started):
     table = runtime.run("ps", cid, check=True).stdout.splitlines()
     assert "PID" in table[0].split()
     assert len(table) == 4
+    # Words after the id are ps(1)'s own options.
+    custom = runtime.run("ps", cid, "-o", "pid,comm", check=True).stdout.splitlines()
+    assert custom[0].split() == ["PID", "COMMAND"]
+    assert sorted(int(line.split()[0]) for line in custom[1:]) == sorted(pids)
 
 
 def test_update_changes_live_limits(runtime, bundle, cid, root_dir, started):

@@ -23,9 +23,12 @@ def test_version(runtime):
 
 @pytest.mark.parametrize("verb", VERBS)
 def test_every_verb_has_help(runtime, verb):
-    r = runtime.run(verb, "--help")
-    assert r.returncode == 0, r.stderr
-    assert "USAGE:" in r.stdout and verb in r.stdout
+    for args in ([verb, "--help"], [verb, "-h"], ["help", verb]):
+        r = runtime.run(*args)
+        assert r.returncode == 0, r.stderr
+        # The verb's own help, not the top-level one.
+        assert re.search(rf"^USAGE: swiftlet {verb}\b", r.stdout, re.M), (args, r.stdout)
+        assert "VERBS:" not in r.stdout, args
 
 
 def test_top_level_help_lists_the_verbs(runtime):

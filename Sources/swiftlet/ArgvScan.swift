@@ -1,20 +1,17 @@
-import LinuxCore
-
-/// A first look at argv before ArgumentParser: which verb, and the log
-/// options, so that even a usage error is reported the way --log asks.
+/// The log options read from argv that failed to parse, so that the usage
+/// error is still reported the way --log and --log-format ask.
 struct ArgvScan {
-    var verb: String?
     var logPath: String?
     var logFormat = "text"
     var debug = false
-    var wantsVersion = false
 
-    static let globalWithValue: Set<String> = ["--root", "--log", "--log-format", "--criu"]
+    static let globalWithValue = Set(GlobalOptions.options.filter { !$0.isFlag }.map { "--" + $0.long })
 
     init(_ arguments: [String]) {
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
+            if argument == "--" { break }
             var name = argument
             var value: String? = nil
             if let eq = argument.firstIndex(of: "="), argument.hasPrefix("--") {
@@ -29,14 +26,9 @@ struct ArgvScan {
             case "--log": logPath = value
             case "--log-format": logFormat = value ?? "text"
             case "--debug": debug = true
-            case "--version", "-v": if verb == nil { wantsVersion = true }
-            default:
-                if verb == nil && !argument.hasPrefix("-") { verb = argument }
+            default: break
             }
             index += 1
         }
     }
-
-    /// Verbs whose process enters a container.
-    var entersContainer: Bool { ["create", "run", "exec"].contains(verb ?? "") }
 }

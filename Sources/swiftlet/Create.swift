@@ -1,26 +1,33 @@
-import ArgumentParser
+import CLI
 import LinuxCore
 import Runtime
 
 /// Flags shared by create and run.
-struct ContainerFlags: ParsableArguments {
-    @Option(name: [.customShort("b"), .long], help: "Path to the bundle (default: the current directory).")
-    var bundle: String = "."
+struct ContainerFlags {
+    static let options: [OptionSpec] = [
+        .option("bundle", short: "b", value: "path", "Path to the bundle (default: the current directory)."),
+        .option("pid-file", value: "path", "File to write the container init's pid to."),
+        .option("console-socket", value: "path", "Unix socket that receives the pty master when process.terminal is true."),
+        .flag("no-pivot", "Use MS_MOVE and chroot instead of pivot_root."),
+        .flag("no-new-keyring", "Keep the caller's session keyring."),
+        .option("preserve-fds", value: "n", "Pass this many extra fds (from 3) to the container."),
+    ]
 
-    @Option(name: .customLong("pid-file"), help: "File to write the container init's pid to.")
+    var bundle: String
     var pidFile: String?
-
-    @Option(name: .customLong("console-socket"), help: "Unix socket that receives the pty master when process.terminal is true.")
     var consoleSocket: String?
+    var noPivot: Bool
+    var noNewKeyring: Bool
+    var preserveFDs: Int
 
-    @Flag(name: .customLong("no-pivot"), help: "Use MS_MOVE and chroot instead of pivot_root.")
-    var noPivot = false
-
-    @Flag(name: .customLong("no-new-keyring"), help: "Keep the caller's session keyring.")
-    var noNewKeyring = false
-
-    @Option(name: .customLong("preserve-fds"), help: "Pass this many extra fds (from 3) to the container.")
-    var preserveFDs: Int = 0
+    init(_ arguments: ParsedArguments) throws(UsageError) {
+        bundle = arguments.value("bundle") ?? "."
+        pidFile = arguments.value("pid-file")
+        consoleSocket = arguments.value("console-socket")
+        noPivot = arguments.flag("no-pivot")
+        noNewKeyring = arguments.flag("no-new-keyring")
+        preserveFDs = try arguments.integer("preserve-fds") ?? 0
+    }
 
     func options(id: String, detach: Bool) throws(RuntimeError) -> CreateOptions {
         guard preserveFDs >= 0 else { throw RuntimeError("--preserve-fds: must not be negative") }
@@ -36,14 +43,21 @@ struct ContainerFlags: ParsableArguments {
 }
 
 struct Create: Verb {
-    static let configuration = CommandConfiguration(
-        abstract: "Create a container: init waits, set up, until start.")
+    static let entersContainer = true
 
-    @OptionGroup var global: GlobalOptions
-    @OptionGroup var flags: ContainerFlags
-    @Argument(help: "The container id.") var id: String
+    static let command = CommandSpec(
+        "create", abstract: "Create a container: init waits, set up, until start.",
+        options: ContainerFlags.options, arguments: [ArgumentHelp.id])
 
-    func execute() throws(RuntimeError) -> Int32 {
+    let flags: ContainerFlags
+    let id: String
+
+    init(_ arguments: ParsedArguments) throws(UsageError) {
+        flags = try ContainerFlags(arguments)
+        id = try arguments.required("id")
+    }
+
+    func execute(_ global: GlobalOptions) throws(RuntimeError) -> Int32 {
         let created = try Creator(options: try flags.options(id: id, detach: true), runtime: global.runtime).create()
         log.debug("created \(created.id), init pid \(created.pid)")
         return 0

@@ -1,16 +1,22 @@
-import ArgumentParser
+import CLI
 import LinuxCore
 import Runtime
 
 struct Delete: Verb {
-    static let configuration = CommandConfiguration(abstract: "Delete a stopped container (with --force, any container).")
+    static let command = CommandSpec(
+        "delete", abstract: "Delete a stopped container (with --force, any container).",
+        options: [.flag("force", short: "f", "Kill the container first if it is still running.")],
+        arguments: [ArgumentHelp.id])
 
-    @OptionGroup var global: GlobalOptions
-    @Flag(name: [.customShort("f"), .long], help: "Kill the container first if it is still running.")
-    var force = false
-    @Argument(help: "The container id.") var id: String
+    let force: Bool
+    let id: String
 
-    func execute() throws(RuntimeError) -> Int32 {
+    init(_ arguments: ParsedArguments) throws(UsageError) {
+        force = arguments.flag("force")
+        id = try arguments.required("id")
+    }
+
+    func execute(_ global: GlobalOptions) throws(RuntimeError) -> Int32 {
         try Lifecycle(runtime: global.runtime).delete(id: id, force: force)
         return 0
     }

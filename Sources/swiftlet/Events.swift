@@ -1,18 +1,28 @@
-import ArgumentParser
+import CLI
 import Glibc
 import LinuxCore
 import Runtime
 
 struct Events: Verb {
-    static let configuration = CommandConfiguration(
-        abstract: "Print resource usage (stats) and OOM events of a container as JSON lines.")
+    static let command = CommandSpec(
+        "events", abstract: "Print resource usage (stats) and OOM events of a container as JSON lines.",
+        options: [
+            .option("interval", value: "duration", "How often to print stats (Go duration: 500ms, 5s, 1m; default 5s)."),
+            .flag("stats", "Print the stats once and exit."),
+        ],
+        arguments: [ArgumentHelp.id])
 
-    @OptionGroup var global: GlobalOptions
-    @Option(help: "How often to print stats (Go duration: 500ms, 5s, 1m).") var interval: String = "5s"
-    @Flag(help: "Print the stats once and exit.") var stats = false
-    @Argument(help: "The container id.") var id: String
+    let interval: String
+    let stats: Bool
+    let id: String
 
-    func execute() throws(RuntimeError) -> Int32 {
+    init(_ arguments: ParsedArguments) throws(UsageError) {
+        interval = arguments.value("interval") ?? "5s"
+        stats = arguments.flag("stats")
+        id = try arguments.required("id")
+    }
+
+    func execute(_ global: GlobalOptions) throws(RuntimeError) -> Int32 {
         let millis = try Duration.millis(interval)
         guard millis > 0 else { throw RuntimeError("--interval: must be positive") }
         try Lifecycle(runtime: global.runtime).events(id: id, interval: millis, statsOnce: stats) { line in

@@ -1,35 +1,74 @@
-import ArgumentParser
+import CLI
 import LinuxCore
 import OCISpec
 import Runtime
 
 struct Exec: Verb {
-    static let configuration = CommandConfiguration(
-        abstract: "Run a new process in a created or running container.",
-        discussion: "The process comes from --process (a runtime-spec process JSON), or from the container's own process with the flags' changes and COMMAND ARGS.")
+    static let entersContainer = true
 
-    @OptionGroup var global: GlobalOptions
-    @Option(name: [.customShort("p"), .long], help: "Process JSON file.") var process: String?
-    @Flag(name: [.customShort("d"), .long], help: "Do not wait for the process.") var detach = false
-    @Option(name: .customLong("pid-file")) var pidFile: String?
-    @Option(name: .customLong("console-socket")) var consoleSocket: String?
-    @Flag(name: [.customShort("t"), .long], help: "Allocate a terminal.") var tty = false
-    @Option(help: "Working directory.") var cwd: String?
-    @Option(name: [.customShort("e"), .long], help: "Add an environment variable (K=V).") var env: [String] = []
-    @Option(name: [.customShort("u"), .long], help: "UID[:GID].") var user: String?
-    @Option(name: [.customShort("g"), .customLong("additional-gids")], help: "Additional gid.") var additionalGids: [UInt32] = []
-    @Option(name: [.customShort("c"), .long], help: "Add a capability.") var cap: [String] = []
-    @Flag(name: .customLong("no-new-privs")) var noNewPrivs = false
-    @Option(name: .customLong("preserve-fds")) var preserveFDs: Int = 0
-    @Option(name: .customLong("process-label")) var processLabel: String?
-    @Option(help: "AppArmor profile.") var apparmor: String?
-    @Flag(name: .customLong("ignore-paused")) var ignorePaused = false
-    @Argument(help: "The container id.") var id: String
-    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.") var command: [String] = []
+    static let command = CommandSpec(
+        "exec", abstract: "Run a new process in a created or running container.",
+        discussion: "The process comes from --process (a runtime-spec process JSON), or from the container's own process with the flags' changes and COMMAND ARGS. Options go before the id: every word after the id belongs to the command.",
+        options: [
+            .option("process", short: "p", value: "file", "Process JSON file."),
+            .flag("detach", short: "d", "Do not wait for the process."),
+            .option("pid-file", value: "path", "File to write the process's pid to."),
+            .option("console-socket", value: "path", "Unix socket that receives the pty master with --tty."),
+            .flag("tty", short: "t", "Allocate a terminal."),
+            .option("cwd", value: "dir", "Working directory."),
+            .option("env", short: "e", value: "K=V", "Add an environment variable.", repeats: true),
+            .option("user", short: "u", value: "uid[:gid]", "User and group to run as."),
+            .option("additional-gids", short: "g", value: "gid", "Additional gid.", repeats: true),
+            .option("cap", short: "c", value: "name", "Add a capability.", repeats: true),
+            .flag("no-new-privs", "Set no_new_privs."),
+            .option("preserve-fds", value: "n", "Pass this many extra fds (from 3) to the process."),
+            .option("process-label", value: "label", "SELinux label."),
+            .option("apparmor", value: "profile", "AppArmor profile."),
+            .flag("ignore-paused", "Run even if the container is paused (joins its frozen cgroup last)."),
+        ],
+        arguments: [ArgumentHelp.id, .rest("command", "The command and its arguments.")])
 
-    func execute() throws(RuntimeError) -> Int32 {
+    let process: String?
+    let detach: Bool
+    let pidFile: String?
+    let consoleSocket: String?
+    let tty: Bool
+    let cwd: String?
+    let env: [String]
+    let user: String?
+    let additionalGids: [UInt32]
+    let cap: [String]
+    let noNewPrivs: Bool
+    let preserveFDs: Int
+    let processLabel: String?
+    let apparmor: String?
+    let ignorePaused: Bool
+    let id: String
+    let command: [String]
+
+    init(_ arguments: ParsedArguments) throws(UsageError) {
+        process = arguments.value("process")
+        detach = arguments.flag("detach")
+        pidFile = arguments.value("pid-file")
+        consoleSocket = arguments.value("console-socket")
+        tty = arguments.flag("tty")
+        cwd = arguments.value("cwd")
+        env = arguments.values("env")
+        user = arguments.value("user")
+        additionalGids = try arguments.integers("additional-gids")
+        cap = arguments.values("cap")
+        noNewPrivs = arguments.flag("no-new-privs")
+        preserveFDs = try arguments.integer("preserve-fds") ?? 0
+        processLabel = arguments.value("process-label")
+        apparmor = arguments.value("apparmor")
+        ignorePaused = arguments.flag("ignore-paused")
+        id = try arguments.required("id")
+        command = arguments.rest
+    }
+
+    func execute(_ global: GlobalOptions) throws(RuntimeError) -> Int32 {
         guard preserveFDs >= 0 else { throw RuntimeError("--preserve-fds: must not be negative") }
-        var options = ExecOptions(id: id, process: try makeProcess())
+        var options = ExecOptions(id: id, process: try makeProcess(global))
         options.detach = detach
         options.pidFile = pidFile
         options.consoleSocket = consoleSocket
@@ -38,7 +77,7 @@ struct Exec: Verb {
         return try Executor(options: options, runtime: global.runtime).run()
     }
 
-    private func makeProcess() throws(RuntimeError) -> Process {
+    private func makeProcess(_ global: GlobalOptions) throws(RuntimeError) -> Process {
         if let path = process {
             do {
                 var p = try Spec.decodeProcess(try FileIO.read(path), name: path)
@@ -50,8 +89,7 @@ struct Exec: Verb {
                 throw RuntimeError("\(error)")
             }
         }
-        var args = command
-        if args.first == "--" { args.removeFirst() }
+        let args = command
         guard !args.isEmpty else { throw RuntimeError("exec: a COMMAND (or --process FILE) is required") }
         // The container's own process, as configured at create.
         var p = try Lifecycle(runtime: global.runtime).configuredProcess(id: id)

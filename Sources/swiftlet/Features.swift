@@ -1,14 +1,14 @@
-import ArgumentParser
+import CLI
 import LinuxCore
 import OCISpec
 import Runtime
 
 struct FeaturesVerb: Verb {
-    static let configuration = CommandConfiguration(commandName: "features", abstract: "Print what this runtime supports (runtime-spec features JSON).")
+    static let command = CommandSpec("features", abstract: "Print what this runtime supports (runtime-spec features JSON).")
 
-    @OptionGroup var global: GlobalOptions
+    init(_ arguments: ParsedArguments) {}
 
-    func execute() throws(RuntimeError) -> Int32 {
+    func execute(_ global: GlobalOptions) throws(RuntimeError) -> Int32 {
         do {
             let bytes = try FeaturesReport.make(version: VersionInfo.version, commit: VersionInfo.commit).encodedJSON(pretty: true)
             print(String(decoding: bytes, as: UTF8.self))

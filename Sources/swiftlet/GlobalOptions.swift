@@ -1,43 +1,49 @@
-import ArgumentParser
+import CLI
 import LinuxCore
 import Runtime
 import StateStore
 
-/// runc's global flags. Every verb includes them, so they work before the
-/// verb (`swiftlet --root R create ...`, as clients call it) and after it.
-struct GlobalOptions: ParsableArguments {
-    @Option(help: "Root directory for container state (keep it on tmpfs).")
-    var root: String = ContainerStore.defaultRoot
+/// runc's global flags. They work before the verb (`swiftlet --root R
+/// create ...`, as clients call it) and after it.
+struct GlobalOptions {
+    static let options: [OptionSpec] = [
+        .option("root", value: "root", "Root directory for container state (default \(ContainerStore.defaultRoot); keep it on tmpfs)."),
+        .option("log", value: "file", "Log file (default: stderr)."),
+        .option("log-format", value: "format", "Log format: text or json (default text)."),
+        .flag("debug", "Log debug messages."),
+        .flag("systemd-cgroup", "Use the systemd cgroup driver (not supported yet)."),
+        .option("criu", value: "path", "Accepted for runc compatibility; checkpoint/restore is not supported.", hidden: true),
+    ]
 
-    @Option(help: "Log file (default: stderr).")
-    var log: String?
+    var root: String
+    var systemdCgroup: Bool
 
-    @Option(name: .customLong("log-format"), help: "Log format: text or json.")
-    var logFormat: String = "text"
-
-    @Flag(help: "Log debug messages.")
-    var debug = false
-
-    @Flag(name: .customLong("systemd-cgroup"), help: "Use the systemd cgroup driver (not supported yet).")
-    var systemdCgroup = false
-
-    @Option(help: .hidden)
-    var criu: String?
+    init(_ arguments: ParsedArguments) {
+        root = arguments.value("root") ?? ContainerStore.defaultRoot
+        systemdCgroup = arguments.flag("systemd-cgroup")
+    }
 
     var runtime: RuntimeOptions {
         RuntimeOptions(root: Path.absolute(root, cwd: "/"), systemdCgroup: systemdCgroup)
     }
 }
 
-/// A verb: parsed by ArgumentParser, executed with a typed error and an
-/// exit status.
-protocol Verb: ParsableCommand {
-    var global: GlobalOptions { get }
-    func execute() throws(RuntimeError) -> Int32
+/// A verb: built from its parsed arguments, executed with a typed error and
+/// an exit status.
+protocol Verb {
+    static var command: CommandSpec { get }
+    /// Its process enters a container (and so first re-executes itself
+    /// from a sealed copy, see `Seal`).
+    static var entersContainer: Bool { get }
+    init(_ arguments: ParsedArguments) throws(UsageError)
+    func execute(_ global: GlobalOptions) throws(RuntimeError) -> Int32
 }
 
 extension Verb {
-    mutating func run() throws {
-        // main.swift calls execute() directly; this keeps ParsableCommand happy.
-    }
+    static var entersContainer: Bool { false }
+}
+
+/// Help text shared by the verbs.
+enum ArgumentHelp {
+    static let id = ArgumentSpec.required("id", "The container id.")
 }

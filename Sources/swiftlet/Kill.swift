@@ -1,19 +1,25 @@
-import ArgumentParser
+import CLI
 import LinuxCore
 import Runtime
 
 struct Kill: Verb {
-    static let configuration = CommandConfiguration(
-        abstract: "Send a signal (default TERM) to the container's init.",
-        discussion: "SIGNAL may be a name (KILL, SIGKILL) or a number (9).")
+    static let command = CommandSpec(
+        "kill", abstract: "Send a signal (default TERM) to the container's init.",
+        discussion: "SIGNAL may be a name (KILL, SIGKILL) or a number (9).",
+        options: [.flag("all", short: "a", "Send the signal to every process of the container.")],
+        arguments: [ArgumentHelp.id, .optional("signal", "The signal.")])
 
-    @OptionGroup var global: GlobalOptions
-    @Flag(name: [.customShort("a"), .long], help: "Send the signal to every process of the container.")
-    var all = false
-    @Argument(help: "The container id.") var id: String
-    @Argument(help: "The signal.") var signal: String = "TERM"
+    let all: Bool
+    let id: String
+    let signal: String
 
-    func execute() throws(RuntimeError) -> Int32 {
+    init(_ arguments: ParsedArguments) throws(UsageError) {
+        all = arguments.flag("all")
+        id = try arguments.required("id")
+        signal = arguments.argument("signal") ?? "TERM"
+    }
+
+    func execute(_ global: GlobalOptions) throws(RuntimeError) -> Int32 {
         let number = try Signals.parse(signal)
         try Lifecycle(runtime: global.runtime).kill(id: id, signal: number, all: all)
         return 0

@@ -1,15 +1,24 @@
-import ArgumentParser
+import CLI
 import LinuxCore
 import Runtime
 
 struct List: Verb {
-    static let configuration = CommandConfiguration(abstract: "List the containers under --root.")
+    static let command = CommandSpec(
+        "list", abstract: "List the containers under --root.",
+        options: [
+            .option("format", short: "f", value: "format", "table or json (default table)."),
+            .flag("quiet", short: "q", "Print only the ids."),
+        ])
 
-    @OptionGroup var global: GlobalOptions
-    @Option(name: [.customShort("f"), .long], help: "table or json") var format: String = "table"
-    @Flag(name: [.customShort("q"), .long], help: "Print only the ids.") var quiet = false
+    let format: String
+    let quiet: Bool
 
-    func execute() throws(RuntimeError) -> Int32 {
+    init(_ arguments: ParsedArguments) throws(UsageError) {
+        format = arguments.value("format") ?? "table"
+        quiet = arguments.flag("quiet")
+    }
+
+    func execute(_ global: GlobalOptions) throws(RuntimeError) -> Int32 {
         let containers = try Lifecycle(runtime: global.runtime).list()
         if quiet {
             for container in containers { print(container.id) }

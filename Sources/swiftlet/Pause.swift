@@ -1,26 +1,34 @@
-import ArgumentParser
+import CLI
 import LinuxCore
 import Runtime
 
 struct Pause: Verb {
-    static let configuration = CommandConfiguration(abstract: "Freeze every process of a running container.")
+    static let command = CommandSpec(
+        "pause", abstract: "Freeze every process of a running container.", arguments: [ArgumentHelp.id])
 
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container id.") var id: String
+    let id: String
 
-    func execute() throws(RuntimeError) -> Int32 {
+    init(_ arguments: ParsedArguments) throws(UsageError) {
+        id = try arguments.required("id")
+    }
+
+    func execute(_ global: GlobalOptions) throws(RuntimeError) -> Int32 {
         try Lifecycle(runtime: global.runtime).pause(id: id)
         return 0
     }
 }
 
 struct Resume: Verb {
-    static let configuration = CommandConfiguration(abstract: "Thaw a paused container.")
+    static let command = CommandSpec(
+        "resume", abstract: "Thaw a paused container.", arguments: [ArgumentHelp.id])
 
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container id.") var id: String
+    let id: String
 
-    func execute() throws(RuntimeError) -> Int32 {
+    init(_ arguments: ParsedArguments) throws(UsageError) {
+        id = try arguments.required("id")
+    }
+
+    func execute(_ global: GlobalOptions) throws(RuntimeError) -> Int32 {
         try Lifecycle(runtime: global.runtime).resume(id: id)
         return 0
     }

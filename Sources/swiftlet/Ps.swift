@@ -1,19 +1,26 @@
-import ArgumentParser
+import CLI
 import Glibc
 import LinuxCore
 import Runtime
 
 struct Ps: Verb {
-    static let configuration = CommandConfiguration(
-        abstract: "List the processes of a container.",
-        discussion: "With --format json, prints the pids as a JSON array. Otherwise runs ps(1) with PS_ARGS (default -ef) and keeps the container's lines.")
+    static let command = CommandSpec(
+        "ps", abstract: "List the processes of a container.",
+        discussion: "With --format json, prints the pids as a JSON array. Otherwise runs ps(1) with PS_ARGS (default -ef) and keeps the container's lines.",
+        options: [.option("format", short: "f", value: "format", "table or json (default table).")],
+        arguments: [ArgumentHelp.id, .rest("ps-args", "Options for ps(1), after the id.")])
 
-    @OptionGroup var global: GlobalOptions
-    @Option(name: [.customShort("f"), .long], help: "table or json") var format: String = "table"
-    @Argument(help: "The container id.") var id: String
-    @Argument(parsing: .allUnrecognized, help: "Options for ps(1).") var psArgs: [String] = []
+    let format: String
+    let id: String
+    let psArgs: [String]
 
-    func execute() throws(RuntimeError) -> Int32 {
+    init(_ arguments: ParsedArguments) throws(UsageError) {
+        format = arguments.value("format") ?? "table"
+        id = try arguments.required("id")
+        psArgs = arguments.rest
+    }
+
+    func execute(_ global: GlobalOptions) throws(RuntimeError) -> Int32 {
         let pids = try Lifecycle(runtime: global.runtime).pids(id: id)
         switch format {
         case "json":

@@ -1,18 +1,25 @@
-import ArgumentParser
+import CLI
 import Glibc
 import LinuxCore
 import OCISpec
 
 struct SpecVerb: Verb {
-    static let configuration = CommandConfiguration(commandName: "spec", abstract: "Write a default config.json in the bundle.")
+    static let command = CommandSpec(
+        "spec", abstract: "Write a default config.json in the bundle.",
+        options: [
+            .option("bundle", short: "b", value: "path", "Bundle directory to write config.json into (default: the current directory)."),
+            .flag("rootless", "A config for a container run by a non-root user."),
+        ])
 
-    @OptionGroup var global: GlobalOptions
-    @Option(name: [.customShort("b"), .long], help: "Bundle directory to write config.json into.")
-    var bundle: String = "."
-    @Flag(help: "A config for a container run by a non-root user.")
-    var rootless = false
+    let bundle: String
+    let rootless: Bool
 
-    func execute() throws(RuntimeError) -> Int32 {
+    init(_ arguments: ParsedArguments) throws(UsageError) {
+        bundle = arguments.value("bundle") ?? "."
+        rootless = arguments.flag("rootless")
+    }
+
+    func execute(_ global: GlobalOptions) throws(RuntimeError) -> Int32 {
         let path = Path.join(bundle, "config.json")
         if FileIO.exists(path) {
             throw RuntimeError("\(path) exists; remove it first")

@@ -1,14 +1,18 @@
-import ArgumentParser
+import CLI
 import LinuxCore
 import Runtime
 
 struct Start: Verb {
-    static let configuration = CommandConfiguration(abstract: "Start the process of a created container.")
+    static let command = CommandSpec(
+        "start", abstract: "Start the process of a created container.", arguments: [ArgumentHelp.id])
 
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container id.") var id: String
+    let id: String
 
-    func execute() throws(RuntimeError) -> Int32 {
+    init(_ arguments: ParsedArguments) throws(UsageError) {
+        id = try arguments.required("id")
+    }
+
+    func execute(_ global: GlobalOptions) throws(RuntimeError) -> Int32 {
         try Lifecycle(runtime: global.runtime).start(id: id)
         return 0
     }

@@ -1,22 +1,30 @@
-import ArgumentParser
+import CLI
 import CShim
 import Glibc
 
-struct Swiftlet: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "swiftlet",
+/// The program: its verbs, in the order help lists them.
+enum Swiftlet {
+    static let verbs: [any Verb.Type] = [
+        Create.self, Start.self, StateVerb.self, Kill.self, Delete.self, Run.self, List.self, SpecVerb.self,
+        Pause.self, Resume.self, Ps.self, Events.self, Update.self, Exec.self, FeaturesVerb.self,
+    ]
+
+    static let program = ProgramSpec(
+        name: "swiftlet",
         abstract: "An OCI container runtime (runc-compatible command line).",
         discussion: """
         To run a container from a bundle (a directory with config.json and a root file system):
 
             swiftlet run [-b bundle] <container-id>
         """,
-        subcommands: [
-            Create.self, Start.self, StateVerb.self, Kill.self, Delete.self, Run.self, List.self, SpecVerb.self,
-            Pause.self, Resume.self, Ps.self, Events.self, Update.self, Exec.self, FeaturesVerb.self,
-        ])
+        version: VersionInfo.text,
+        globalOptions: GlobalOptions.options,
+        commands: verbs.map { $0.command })
 
-    @OptionGroup var global: GlobalOptions
+    /// The verb's type, when `name` is one.
+    static func verb(named name: String) -> (any Verb.Type)? {
+        verbs.first { $0.command.name == name }
+    }
 }
 
 enum VersionInfo {

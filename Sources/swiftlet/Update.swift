@@ -1,35 +1,75 @@
-import ArgumentParser
+import CLI
 import Glibc
 import LinuxCore
 import OCISpec
 import Runtime
 
 struct Update: Verb {
-    static let configuration = CommandConfiguration(
-        abstract: "Change the resource limits of a running container.",
-        discussion: "--resources FILE (or - for stdin) takes LinuxResources JSON; the other flags override it.")
+    static let command = CommandSpec(
+        "update", abstract: "Change the resource limits of a running container.",
+        discussion: "--resources FILE (or - for stdin) takes LinuxResources JSON; the other flags override it.",
+        options: [
+            .option("resources", short: "r", value: "file", "LinuxResources JSON file, or - for stdin."),
+            .option("blkio-weight", value: "weight", "Block IO weight (10-1000)."),
+            .option("cpu-period", value: "us", "CPU CFS period."),
+            .option("cpu-quota", value: "us", "CPU CFS quota."),
+            .option("cpu-share", value: "shares", "CPU shares (relative weight)."),
+            .option("cpu-rt-period", value: "us", "CPU realtime period."),
+            .option("cpu-rt-runtime", value: "us", "CPU realtime runtime."),
+            .option("cpu-burst", value: "us", "CPU burst."),
+            .option("cpu-idle", value: "0|1", "SCHED_IDLE for the cgroup."),
+            .option("cpuset-cpus", value: "list", "CPUs to run on (0-3,5)."),
+            .option("cpuset-mems", value: "list", "Memory nodes to use."),
+            .option("memory", value: "size", "Memory limit (bytes, or with k/m/g; -1 for none)."),
+            .option("memory-reservation", value: "size", "Memory soft limit."),
+            .option("memory-swap", value: "size", "Memory plus swap limit."),
+            .option("kernel-memory", value: "size", "Kernel memory limit (cgroup v1)."),
+            .option("kernel-memory-tcp", value: "size", "Kernel TCP buffer limit (cgroup v1)."),
+            .option("pids-limit", value: "n", "Maximum number of processes."),
+        ],
+        arguments: [ArgumentHelp.id])
 
-    @OptionGroup var global: GlobalOptions
-    @Option(name: [.customShort("r"), .long], help: "LinuxResources JSON file, or - for stdin.") var resources: String?
-    @Option(name: .customLong("blkio-weight")) var blkioWeight: UInt16?
-    @Option(name: .customLong("cpu-period")) var cpuPeriod: UInt64?
-    @Option(name: .customLong("cpu-quota")) var cpuQuota: Int64?
-    @Option(name: .customLong("cpu-share")) var cpuShare: UInt64?
-    @Option(name: .customLong("cpu-rt-period")) var cpuRtPeriod: UInt64?
-    @Option(name: .customLong("cpu-rt-runtime")) var cpuRtRuntime: Int64?
-    @Option(name: .customLong("cpu-burst")) var cpuBurst: UInt64?
-    @Option(name: .customLong("cpu-idle")) var cpuIdle: Int64?
-    @Option(name: .customLong("cpuset-cpus")) var cpusetCpus: String?
-    @Option(name: .customLong("cpuset-mems")) var cpusetMems: String?
-    @Option(name: .customLong("memory"), help: "Memory limit (bytes, or with k/m/g; -1 for none).") var memory: String?
-    @Option(name: .customLong("memory-reservation")) var memoryReservation: String?
-    @Option(name: .customLong("memory-swap"), help: "Memory plus swap limit.") var memorySwap: String?
-    @Option(name: .customLong("kernel-memory")) var kernelMemory: String?
-    @Option(name: .customLong("kernel-memory-tcp")) var kernelMemoryTCP: String?
-    @Option(name: .customLong("pids-limit")) var pidsLimit: Int64?
-    @Argument(help: "The container id.") var id: String
+    let resources: String?
+    let blkioWeight: UInt16?
+    let cpuPeriod: UInt64?
+    let cpuQuota: Int64?
+    let cpuShare: UInt64?
+    let cpuRtPeriod: UInt64?
+    let cpuRtRuntime: Int64?
+    let cpuBurst: UInt64?
+    let cpuIdle: Int64?
+    let cpusetCpus: String?
+    let cpusetMems: String?
+    let memory: String?
+    let memoryReservation: String?
+    let memorySwap: String?
+    let kernelMemory: String?
+    let kernelMemoryTCP: String?
+    let pidsLimit: Int64?
+    let id: String
 
-    func execute() throws(RuntimeError) -> Int32 {
+    init(_ arguments: ParsedArguments) throws(UsageError) {
+        resources = arguments.value("resources")
+        blkioWeight = try arguments.integer("blkio-weight")
+        cpuPeriod = try arguments.integer("cpu-period")
+        cpuQuota = try arguments.integer("cpu-quota")
+        cpuShare = try arguments.integer("cpu-share")
+        cpuRtPeriod = try arguments.integer("cpu-rt-period")
+        cpuRtRuntime = try arguments.integer("cpu-rt-runtime")
+        cpuBurst = try arguments.integer("cpu-burst")
+        cpuIdle = try arguments.integer("cpu-idle")
+        cpusetCpus = arguments.value("cpuset-cpus")
+        cpusetMems = arguments.value("cpuset-mems")
+        memory = arguments.value("memory")
+        memoryReservation = arguments.value("memory-reservation")
+        memorySwap = arguments.value("memory-swap")
+        kernelMemory = arguments.value("kernel-memory")
+        kernelMemoryTCP = arguments.value("kernel-memory-tcp")
+        pidsLimit = try arguments.integer("pids-limit")
+        id = try arguments.required("id")
+    }
+
+    func execute(_ global: GlobalOptions) throws(RuntimeError) -> Int32 {
         var r = try loadResources()
         if let v = blkioWeight { r.blockIO = r.blockIO ?? LinuxBlockIO(); r.blockIO?.weight = v }
         var cpu = r.cpu ?? LinuxCPU()

@@ -1,46 +1,60 @@
-import ArgumentParser
+import CLI
 import Glibc
 import LinuxCore
 import Runtime
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-let scan = ArgvScan(arguments)
 
-if scan.wantsVersion {
-    print(VersionInfo.text)
+let outcome: ParseOutcome
+do {
+    outcome = try CommandLineParser.parse(arguments, program: Swiftlet.program)
+} catch {
+    // Even a usage error is reported the way --log asks, if it can be read.
+    let scan = ArgvScan(arguments)
+    openLog(path: scan.logPath, format: scan.logFormat, debug: scan.debug)
+    let prefix = error.command.map { "swiftlet \($0)" } ?? "swiftlet"
+    log.fail("\(prefix): \(error.message) (see --help)")
+    exit(1)
+}
+
+switch outcome {
+case .info(let text):
+    print(text, terminator: "")
     exit(0)
-}
-do {
-    try log.open(path: scan.logPath, format: scan.logFormat == "json" ? .json : .text, debug: scan.debug)
-} catch {
-    FileHandleOut.stderr("swiftlet: \(error)")
-    exit(1)
-}
-if scan.logFormat != "text" && scan.logFormat != "json" {
-    log.fail("--log-format: unknown format \(scan.logFormat.debugDescription) (text or json)")
-    exit(1)
-}
-if scan.entersContainer {
-    Seal.reexecIfNeeded()
+case .run(let command, let values):
+    openLog(path: values.value("log"), format: values.value("log-format") ?? "text", debug: values.flag("debug"))
+    guard let type = Swiftlet.verb(named: command.name) else {
+        log.fail("swiftlet: unknown verb '\(command.name)'")
+        exit(1)
+    }
+    if type.entersContainer {
+        Seal.reexecIfNeeded()
+    }
+    let verb: any Verb
+    do {
+        verb = try type.init(values)
+    } catch {
+        log.fail("swiftlet \(command.name): \(error.message) (see --help)")
+        exit(1)
+    }
+    do {
+        exit(try verb.execute(GlobalOptions(values)))
+    } catch {
+        log.fail(error.message)
+        exit(1)
+    }
 }
 
-do {
-    let command = try Swiftlet.parseAsRoot(arguments)
-    guard let verb = command as? any Verb else {
-        print(Swiftlet.helpMessage())
-        exit(0)
+/// Opens the log that --log and --log-format ask for; exits on failure.
+func openLog(path: String?, format: String, debug: Bool) {
+    do {
+        try log.open(path: path, format: format == "json" ? .json : .text, debug: debug)
+    } catch {
+        FileHandleOut.stderr("swiftlet: \(error)")
+        exit(1)
     }
-    exit(try verb.execute())
-} catch let error as RuntimeError {
-    log.fail(error.message)
-    exit(1)
-} catch {
-    let code = Swiftlet.exitCode(for: error)
-    if code == .success {
-        print(Swiftlet.fullMessage(for: error))
-        exit(0)
+    if format != "text" && format != "json" {
+        log.fail("--log-format: unknown format \(format.debugDescription) (text or json)")
+        exit(1)
     }
-    let prefix = scan.verb.map { "swiftlet \($0)" } ?? "swiftlet"
-    log.fail("\(prefix): \(Swiftlet.message(for: error)) (see --help)")
-    exit(1)
 }
