@@ -181,18 +181,36 @@ public struct CgroupManager: Sendable {
     }
 
     /// Removes a cgroup directory and its child cgroups, deepest first.
+    /// rmdir comes first: the usual cgroup is a leaf with no task left.
     static func removeLeaf(_ dir: String) -> String? {
-        guard FileIO.isDirectory(dir) else { return nil }
-        for name in (try? FileIO.listDirectory(dir)) ?? [] where FileIO.isDirectory(dir + "/" + name) {
-            if let problem = removeLeaf(dir + "/" + name) { return problem }
+        var code: Int32 = 0
+        for _ in 0..<3 {
+            if rmdir(dir) == 0 { return nil }
+            code = currentErrno()
+            if code == ENOENT { return nil }
+            guard code == EBUSY || code == ENOTEMPTY else { break }
+            // Busy: child cgroups (the container may have made some), or
+            // tasks still on their way out.
+            for child in (try? FileIO.listDirectory(dir, directoriesOnly: true)) ?? [] {
+                if let problem = removeLeaf(dir + "/" + child) { return problem }
+            }
+            waitForTasks(in: dir)
         }
-        // rmdir can race with the last task leaving: retry briefly on EBUSY.
-        for attempt in 0..<50 {
-            if rmdir(dir) == 0 || currentErrno() == ENOENT { return nil }
-            if currentErrno() != EBUSY || attempt == 49 { break }
-            usleep(2000)
+        return "remove cgroup \(dir): \(errnoText(code))"
+    }
+
+    /// Waits (through pidfds, up to a second each) for the tasks still in a
+    /// cgroup to exit.
+    static func waitForTasks(in dir: String) {
+        let text = (try? FileIO.readString(dir + "/cgroup.procs")) ?? ""
+        for line in text.split(separator: "\n") {
+            guard let pid = Int32(line) else { continue }
+            let pidfd = sl_pidfd_open(pid, 0)
+            if pidfd < 0 { continue }
+            var entry = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+            _ = poll(&entry, 1, 1000)
+            close(pidfd)
         }
-        return "remove cgroup \(dir): \(errnoText(currentErrno()))"
     }
 
     /// Removes directories made by `create`, deepest first.

@@ -114,15 +114,22 @@ public enum FileIO {
     }
 
     /// Names in a directory, without "." and "..".
-    public static func listDirectory(_ path: String) throws(RuntimeError) -> [String] {
+    /// The names in a directory; with `directoriesOnly`, its subdirectories
+    /// (from the entries' types, without a stat per entry).
+    public static func listDirectory(_ path: String, directoriesOnly: Bool = false) throws(RuntimeError) -> [String] {
         guard let dir = opendir(path) else { throw RuntimeError.sys("opendir(\(path))", Glibc.errno) }
         defer { closedir(dir) }
         var names = [String]()
         while let entry = readdir(dir) {
+            let type = entry.pointee.d_type
             let name = withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
             }
-            if name != "." && name != ".." { names.append(name) }
+            if name == "." || name == ".." { continue }
+            if directoriesOnly {
+                if type == UInt8(DT_UNKNOWN) ? !isDirectory(path + "/" + name) : type != UInt8(DT_DIR) { continue }
+            }
+            names.append(name)
         }
         return names
     }
