@@ -60,10 +60,12 @@ public struct CgroupHost: Sendable {
     /// "4:memory:/a/b" lines to ["memory": "/a/b"]; "0::/x" to ["": "/x"].
     public static func parseProcCgroup(_ text: String) throws(RuntimeError) -> [String: String] {
         var out = [String: String]()
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count == 3 else { continue }
-            out[String(parts[1])] = String(parts[2])
+        for line in text.split(byte: UInt8(ascii: "\n")) {
+            // The path may itself hold colons: split at the first two only.
+            guard let first = line.utf8.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let afterFirst = line.utf8.index(after: first)
+            guard let second = line.utf8[afterFirst...].firstIndex(of: UInt8(ascii: ":")) else { continue }
+            out[String(Substring(line.utf8[afterFirst..<second]))] = String(Substring(line.utf8[line.utf8.index(after: second)...]))
         }
         return out
     }
@@ -71,17 +73,18 @@ public struct CgroupHost: Sendable {
     /// cgroup and cgroup2 mounts under /sys/fs/cgroup, from mountinfo.
     static func parseMountInfo(_ text: String) throws(RuntimeError) -> [CgroupHierarchy] {
         var out = [CgroupHierarchy]()
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
-            guard let dash = parts.firstIndex(of: "-"), dash >= 6, parts.count > dash + 3 else { continue }
-            let mountPoint = parts[4]
+        for line in text.split(byte: UInt8(ascii: "\n")) {
+            let parts = line.split(byte: UInt8(ascii: " "), omittingEmpty: false)
+            guard let dash = parts.firstIndex(where: { $0.isBytes("-") }), dash >= 6, parts.count > dash + 3,
+                  parts[dash + 1].isBytes("cgroup") || parts[dash + 1].isBytes("cgroup2") else { continue }
+            let mountPoint = String(parts[4])
             guard mountPoint.hasPrefix(root + "/") || mountPoint == root else { continue }
             let fsType = parts[dash + 1]
-            if fsType == "cgroup2" {
-                out.append(CgroupHierarchy(key: "", mountPoint: mountPoint, mountRoot: parts[3],
+            if fsType.isBytes("cgroup2") {
+                out.append(CgroupHierarchy(key: "", mountPoint: mountPoint, mountRoot: String(parts[3]),
                                            controllers: try unifiedControllers(mountPoint)))
-            } else if fsType == "cgroup" {
-                let superOptions = parts[dash + 3].split(separator: ",").map(String.init)
+            } else {
+                let superOptions = parts[dash + 3].split(byte: UInt8(ascii: ",")).map(String.init)
                 let known: Set<String> = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls", "blkio",
                                           "perf_event", "net_prio", "hugetlb", "pids", "rdma", "misc"]
                 var controllers = superOptions.filter { known.contains($0) }
@@ -90,7 +93,7 @@ public struct CgroupHost: Sendable {
                 // The key is how /proc/self/cgroup names the hierarchy.
                 let key = controllers.joined(separator: ",")
                 if out.contains(where: { $0.key == key }) { continue }
-                out.append(CgroupHierarchy(key: key, mountPoint: mountPoint, mountRoot: parts[3], controllers: controllers))
+                out.append(CgroupHierarchy(key: key, mountPoint: mountPoint, mountRoot: String(parts[3]), controllers: controllers))
             }
         }
         return out

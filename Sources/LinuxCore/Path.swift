@@ -23,12 +23,24 @@ public enum Path {
     /// Removes ".", "..", and duplicate slashes. ".." never climbs above the
     /// start of an absolute path ("/../a" is "/a").
     public static func clean(_ path: String) -> String {
-        let absolute = path.hasPrefix("/")
+        let absolute = path.utf8.first == UInt8(ascii: "/")
         var parts = [Substring]()
-        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
-            if part == "." { continue }
-            if part == ".." {
-                if let last = parts.last, last != ".." {
+        // Already clean (the usual case): no empty, "." or ".." part, no
+        // trailing slash; then the path is returned as it is.
+        var changed = path.isEmpty || (path.utf8.count > 1 && path.utf8.last == UInt8(ascii: "/"))
+        let pieces = path.split(byte: UInt8(ascii: "/"), omittingEmpty: false)
+        for (index, part) in pieces.enumerated() {
+            if part.isEmpty {
+                if index != 0 || !absolute { changed = true }
+                continue
+            }
+            if part.isBytes(".") {
+                changed = true
+                continue
+            }
+            if part.isBytes("..") {
+                changed = true
+                if let last = parts.last, !last.isBytes("..") {
                     parts.removeLast()
                 } else if !absolute {
                     parts.append(part)
@@ -37,6 +49,7 @@ public enum Path {
             }
             parts.append(part)
         }
+        if !changed { return path }
         let body = parts.joined(separator: "/")
         if absolute { return "/" + body }
         return body.isEmpty ? "." : body

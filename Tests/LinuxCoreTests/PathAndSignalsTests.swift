@@ -57,9 +57,14 @@ import Testing
         ("../../a/b/..", "../../a"),
         ("a/b/../../../c", "../c"),
         ("a//b/./c/", "a/b/c"),
+        ("/a/b", "/a/b"),
+        ("a/b", "a/b"),
+        ("/a./.b/..c", "/a./.b/..c"),
+        ("/é/\u{301}x/.", "/é/\u{301}x"),
     ])
     func clean(path: String, expected: String) {
         #expect(Path.clean(path) == expected)
+        #expect(Path.clean(path).utf8.elementsEqual(expected.utf8))
     }
 
     @Test func absolute() {
@@ -107,5 +112,25 @@ import Testing
         #expect(Signals.name(15) == "SIGTERM")
         #expect(Signals.name(17) == "SIGCHLD")
         #expect(Signals.name(40) == "signal 40")
+    }
+}
+
+@Suite struct ByteSplitTests {
+    @Test(arguments: [
+        ("a:b::c", true, ["a", "b", "c"]),
+        ("a:b::c", false, ["a", "b", "", "c"]),
+        (":a:", false, ["", "a", ""]),
+        (":a:", true, ["a"]),
+        ("", false, [""]),
+        ("", true, []),
+        ("x:\u{301}y", false, ["x", "\u{301}y"]),
+    ])
+    func splitsAtTheByte(text: String, omitting: Bool, expected: [String]) {
+        let parts = text.split(byte: UInt8(ascii: ":"), omittingEmpty: omitting)
+        #expect(parts.map { Array($0.utf8) } == expected.map { Array($0.utf8) })
+        // The same as the Character-based split wherever that one is exact.
+        if !text.unicodeScalars.contains("\u{301}") {
+            #expect(parts.map(String.init) == text.split(separator: ":", omittingEmptySubsequences: omitting).map(String.init))
+        }
     }
 }
