@@ -5,6 +5,7 @@ import PackageDescription
 //   CShim       thin C wrappers of syscalls Swift's Glibc module cannot reach
 //   CSeccomp    libseccomp (system library, pkg-config)
 //   CCap        libcap (system library, pkg-config)
+//   JSONOutput  a small JSON writer (state, logs, encoded spec documents)
 //   OCISpec     runtime-spec 1.3 types: config.json, state, features; decoding and validation
 //   LinuxCore   errno-carrying errors, file descriptors, /proc readers, signals, JSON/log output
 //   StateStore  <root>/<id>/state.json, ids, locks, status from live facts
@@ -29,8 +30,9 @@ let package = Package(
         .target(name: "CLI"),
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
-        .target(name: "OCISpec"),
-        .target(name: "LinuxCore", dependencies: ["CShim"]),
+        .target(name: "JSONOutput"),
+        .target(name: "LinuxCore", dependencies: ["CShim", "JSONOutput"]),
+        .target(name: "OCISpec", dependencies: ["JSONOutput"]),
         .target(name: "StateStore", dependencies: ["OCISpec", "LinuxCore"]),
         .target(name: "Cgroups", dependencies: ["OCISpec", "LinuxCore", "CShim"]),
         .target(name: "Sandbox", dependencies: ["OCISpec", "LinuxCore", "CShim"]),

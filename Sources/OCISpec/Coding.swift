@@ -1,4 +1,4 @@
-import FoundationEssentials
+import JSONOutput
 
 #if canImport(Glibc)
 import Glibc
@@ -26,11 +26,8 @@ public enum OCIJSON {
 
     /// Encodes with sorted keys (deterministic output), unescaped slashes, nil optionals omitted.
     public static func encode<T: Encodable>(_ value: T, pretty: Bool) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty
-            ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
-            : [.sortedKeys, .withoutEscapingSlashes]
-        return [UInt8](try encoder.encode(value))
+        let json = try JSONValueEncoding.encode(value)
+        return Array(JSONOut.render(json.output, indent: pretty ? 2 : nil).utf8)
     }
 
     /// Reads a whole file; failures read like `<name>: open <path>: No such file or directory`.
@@ -73,8 +70,29 @@ extension Spec {
         try OCIJSON.decode(Spec.self, from: bytes, name: name)
     }
 
-    public static func decode(_ data: Data, name: String = "config.json") throws -> Spec {
-        try decode([UInt8](data), name: name)
+    /// Whether a config.json has a process, and its hooks: what `start` and
+    /// `delete` need from the copy saved at create. Only `hooks` is decoded;
+    /// the rest is parsed and skipped, a fraction of the cost of `decode`.
+    public static func decodeOutline(_ bytes: [UInt8], name: String = "config.json") throws -> SpecOutline {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(bytes)
+        } catch {
+            throw SpecError(document: name, reason: "invalid JSON at line \(error.line), column \(error.column): \(error.message)")
+        }
+        guard case .object(let members) = value else {
+            throw SpecError(document: name, reason: "expected an object, got \(value.kindDescription)")
+        }
+        var outline = SpecOutline()
+        if let process = members["process"], process.isPresent { outline.hasProcess = true }
+        if let hooks = members["hooks"], hooks.isPresent {
+            do {
+                outline.hooks = try JSONUnbox.decode(Hooks.self, hooks, [MemberKey("hooks")])
+            } catch {
+                throw SpecError.from(error, document: name)
+            }
+        }
+        return outline
     }
 
     /// Decodes and validates a bare `Process` document (`exec --process`).
@@ -92,6 +110,17 @@ extension Spec {
     }
 
     public func encodedJSON(pretty: Bool = true) throws -> [UInt8] { try OCIJSON.encode(self, pretty: pretty) }
+}
+
+/// See `Spec.decodeOutline`.
+public struct SpecOutline: Sendable, Equatable {
+    public var hasProcess = false
+    public var hooks: Hooks?
+
+    public init(hasProcess: Bool = false, hooks: Hooks? = nil) {
+        self.hasProcess = hasProcess
+        self.hooks = hooks
+    }
 }
 
 extension Process {

@@ -87,6 +87,15 @@ struct IndexKey: CodingKey, Sendable {
     var intValue: Int? { index }
 }
 
+/// A member key named at run time, for decoding one member on its own.
+struct MemberKey: CodingKey, Sendable {
+    let stringValue: String
+    init(_ name: String) { stringValue = name }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+    var intValue: Int? { nil }
+}
+
 extension SpecError {
     /// Turns any error thrown while decoding `document` into a one-line `SpecError`.
     static func from(_ error: any Error, document: String) -> SpecError {

@@ -8,6 +8,12 @@ enum JSONValue: Sendable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    /// Present and not null.
+    var isPresent: Bool {
+        if case .null = self { return false }
+        return true
+    }
+
     /// Short wording of what was found, for "expected X, got Y" messages.
     var kindDescription: String {
         switch self {

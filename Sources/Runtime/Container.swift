@@ -43,6 +43,17 @@ public struct Container {
         }
     }
 
+    /// Whether the config saved at create has a process, and its hooks:
+    /// all that start and delete need, without decoding the whole config.
+    public func outline() throws(RuntimeError) -> SpecOutline {
+        let bytes = try FileIO.read(store.configPath(id))
+        do {
+            return try Spec.decodeOutline(bytes, name: "saved config.json")
+        } catch {
+            throw RuntimeError("\(error)")
+        }
+    }
+
     /// The OCI state (runtime.md), as given to hooks on stdin.
     public func ociState(status: Status) -> String {
         Self.ociState(id: record.id, status: status.rawValue, pid: status == .stopped ? 0 : record.pid,

@@ -23,8 +23,8 @@ public struct Lifecycle {
         guard status == .created else {
             throw RuntimeError("cannot start a container that is \(status.rawValue) (only created containers start)")
         }
-        let config = try container.config()
-        guard config.process != nil else {
+        let config = try container.outline()
+        guard config.hasProcess else {
             throw RuntimeError("cannot start container \(id): config.json has no process")
         }
         guard let connection = try Gate.connect(directoryFD: lock.fd, name: "start.sock") else {
@@ -122,12 +122,12 @@ public struct Lifecycle {
             // Without a pid namespace, init's exit does not end the others.
             try killEverything(container)
         }
-        try destroy(container, config: try? container.config())
+        try destroy(container, config: try? container.outline())
     }
 
     /// Undoes create for a container whose processes are gone: cgroup,
     /// poststop hooks, state.
-    private func destroy(_ container: Container, config: Spec?) throws(RuntimeError) {
+    private func destroy(_ container: Container, config: SpecOutline?) throws(RuntimeError) {
         do {
             try container.cgroups.destroy()
         } catch {

@@ -1,7 +1,7 @@
 import CShim
-import FoundationEssentials
 import Glibc
 import LinuxCore
+import OCISpec
 
 /// The state store: one directory per container under the runtime's root.
 ///
@@ -87,7 +87,7 @@ public struct ContainerStore: Sendable {
             throw Self.notExist(id)
         }
         do {
-            return try JSONDecoder().decode(ContainerRecord.self, from: Data(bytes))
+            return try OCIJSON.decode(ContainerRecord.self, from: bytes, name: "state.json")
         } catch {
             throw RuntimeError("state of container \(id.debugDescription) is unreadable (\(statePath(id))): \(error)")
         }
@@ -95,11 +95,9 @@ public struct ContainerStore: Sendable {
 
     /// Writes a container's record atomically.
     public func save(_ record: ContainerRecord) throws(RuntimeError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         let bytes: [UInt8]
         do {
-            bytes = Array(try encoder.encode(record))
+            bytes = try OCIJSON.encode(record, pretty: false)
         } catch {
             throw RuntimeError("encode state of \(record.id): \(error)")
         }

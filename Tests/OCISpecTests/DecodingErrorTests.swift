@@ -152,3 +152,39 @@ import Testing
         #expect(SpecError.from(corrupt, document: "x.json").description == "x.json: invalid JSON")
     }
 }
+
+@Suite struct OutlineTests {
+    func outline(_ json: String) throws -> SpecOutline {
+        try Spec.decodeOutline(Array(json.utf8))
+    }
+
+    @Test func agreesWithTheFullDecode() throws {
+        let json = #"""
+        {"ociVersion": "1.0.0", "root": {"path": "r"}, "process": {"cwd": "/", "args": ["sh"]},
+         "hooks": {"poststart": [{"path": "/bin/true", "args": ["true", "x"], "timeout": 3}],
+                   "poststop": [{"path": "/bin/echo", "env": ["A=1"]}]},
+         "linux": {"namespaces": [{"type": "pid"}]}, "unknown": [1, 2]}
+        """#
+        let full = try Spec.decode(Array(json.utf8))
+        let outline = try outline(json)
+        #expect(outline.hasProcess)
+        #expect(outline.hooks == full.hooks)
+        #expect(outline.hooks?.poststop?.first?.path == "/bin/echo")
+    }
+
+    @Test func absentOrNullMembers() throws {
+        #expect(try outline(#"{"ociVersion": "1.0.0", "root": {"path": "r"}}"#) == SpecOutline())
+        #expect(try outline(#"{"ociVersion": "1.0.0", "process": null, "hooks": null}"#) == SpecOutline())
+    }
+
+    @Test func errorsNameTheField() {
+        do {
+            _ = try outline(#"{"hooks": {"poststop": [{"path": 1}]}}"#)
+            Issue.record("a numeric hook path decoded")
+        } catch {
+            #expect("\(error)".contains("hooks.poststop[0].path"), "\(error)")
+        }
+        #expect(throws: SpecError.self) { try outline("[1]") }
+        #expect(throws: SpecError.self) { try outline("{") }
+    }
+}
