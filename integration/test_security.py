@@ -107,6 +107,67 @@ def test_unknown_syscall_names_are_skipped(runtime, bundle, cid):
     assert "Operation not permitted" in run(runtime, bundle, cid, "mkdir /tmp/x 2>&1").stdout
 
 
+def cache_entries(runtime):
+    cache = runtime.root / "@seccomp-cache"
+    return {p.name: p for p in cache.iterdir()} if cache.is_dir() else {}
+
+
+def test_compiled_programs_are_cached_per_profile_and_verified_before_use(runtime, bundle, cid):
+    deny_mkdir = allow_all({"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": EACCES})
+    deny_rmdir = allow_all({"names": ["rmdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": EACCES})
+    script = "mkdir /tmp/x 2>&1 || true; rmdir /none 2>&1 || true"
+    denied_mkdir = ["mkdir: can't create directory '/tmp/x': Permission denied", "rmdir: '/none': No such file or directory"]
+
+    def run_with(profile, suffix):
+        bundle.linux["seccomp"] = profile
+        r = run(runtime, bundle, f"{cid}-{suffix}", script)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.splitlines()
+
+    assert run_with(deny_mkdir, "a") == denied_mkdir
+    entries = cache_entries(runtime)
+    assert len(entries) == 1, entries
+    (name, entry), = entries.items()
+    assert name.endswith(".bpf")
+    assert (entry.parent.stat().st_mode & 0o777, entry.stat().st_mode & 0o777) == (0o700, 0o600)
+    good = entry.read_bytes()
+    stamp = entry.stat().st_mtime_ns
+
+    # A second container of the same profile reads the entry, does not rewrite it.
+    assert run_with(deny_mkdir, "b") == denied_mkdir
+    assert entry.stat().st_mtime_ns == stamp and entry.read_bytes() == good
+    # The cache is no container.
+    assert runtime.run("list", "-q").stdout == ""
+
+    # Another profile gets its own entry.
+    assert "rmdir: '/none': Permission denied" in run_with(deny_rmdir, "c")
+    other = next(p for n, p in cache_entries(runtime).items() if n != name)
+
+    # Each bad entry is refused and replaced; the container gets the right program.
+    corrupted = bytearray(good)
+    corrupted[-20] ^= 0xFF  # inside the program: the checksum no longer matches
+    truncated = good[:-9]
+    for label, content, mode in [("corrupted", bytes(corrupted), 0o600), ("truncated", truncated, 0o600),
+                                 ("another profile's", other.read_bytes(), 0o600),  # valid, but its key differs
+                                 ("group-writable", good, 0o620)]:
+        entry.write_bytes(content)
+        entry.chmod(mode)
+        assert run_with(deny_mkdir, "d") == denied_mkdir, label
+        assert entry.read_bytes() == good and entry.stat().st_mode & 0o777 == 0o600, label
+
+    # A symlink in its place is not followed (and not written through).
+    decoy = runtime.root.parent / f"{cid}-decoy"
+    decoy.write_bytes(other.read_bytes())
+    entry.unlink()
+    entry.symlink_to(decoy)
+    try:
+        assert run_with(deny_mkdir, "e") == denied_mkdir
+        assert not entry.is_symlink() and entry.read_bytes() == good
+        assert decoy.read_bytes() == other.read_bytes()
+    finally:
+        decoy.unlink()
+
+
 @pytest.mark.parametrize("field, value", [
     ("defaultAction", "SCMP_ACT_MAYBE"), ("architectures", ["SCMP_ARCH_Z80"]), ("flags", ["SECCOMP_FILTER_FLAG_BOGUS"])])
 def test_bad_profiles_are_refused(runtime, bundle, cid, field, value):

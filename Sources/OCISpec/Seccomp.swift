@@ -1,4 +1,5 @@
-/// Seccomp filter (`linux.seccomp`). Action, architecture, flag and operator
+/// Seccomp filter (`linux.seccomp`). (A new field here, in LinuxSyscall or in
+/// LinuxSeccompArg must also join `SeccompCache.key`.) Action, architecture, flag and operator
 /// names are libseccomp's (`SCMP_ACT_*`, `SCMP_ARCH_*`, `SECCOMP_FILTER_FLAG_*`, `SCMP_CMP_*`).
 public struct LinuxSeccomp: Codable, Sendable, Equatable {
     public var defaultAction: String

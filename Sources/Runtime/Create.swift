@@ -4,6 +4,7 @@ import Glibc
 import LinuxCore
 import OCISpec
 import Sandbox
+import Security
 import StateStore
 
 /// What `create` leaves for its caller: init's pid and, for a foreground
@@ -45,7 +46,8 @@ public struct Creator {
         let cgroups = try CgroupManager.plan(host: host, cgroupsPath: spec.linux?.cgroupsPath, id: options.id)
         let newCgroupNamespace = (spec.linux?.namespaces ?? []).contains { $0.type == "cgroup" && ($0.path ?? "").isEmpty }
         let plan = try InitPlan.make(spec: spec, options: options, bundle: bundle,
-                                     cgroupMount: CgroupMounts.source(for: cgroups, namespaced: newCgroupNamespace))
+                                     cgroupMount: CgroupMounts.source(for: cgroups, namespaced: newCgroupNamespace),
+                                     seccompCache: SeccompCache(root: runtime.root))
         let resources = try ResourcePlan.make(spec.linux?.resources, host: host)
 
         let store = ContainerStore(root: runtime.root)

@@ -86,7 +86,9 @@ public struct Executor {
         let details = try ProcessDetails(process: process, personality: nil)
         try LSM.check(apparmorProfile: process.apparmorProfile, selinuxLabel: process.selinuxLabel, mountLabel: nil)
         // The container's seccomp profile confines every process in it.
-        let seccomp = try config.linux?.seccomp.map { profile throws(RuntimeError) in try SeccompProgram.compile(profile) }
+        let seccomp = try config.linux?.seccomp.map { profile throws(RuntimeError) in
+            try SeccompCache(root: runtime.root).program(for: profile)
+        }
         var env = process.env ?? []
         var extra = Int32(options.preserveFDs)
         if let listen = InitPlan.listenFDs() {

@@ -38,11 +38,13 @@ struct InitPlan {
     var userJoined: Bool { namespaces.join(.user) != nil }
     var userNew: Bool { namespaces.isNew(.user) }
 
-    static func make(spec: Spec, options: CreateOptions, bundle: String, cgroupMount: CgroupMountSource) throws(RuntimeError) -> InitPlan {
+    static func make(spec: Spec, options: CreateOptions, bundle: String, cgroupMount: CgroupMountSource,
+                     seccompCache: SeccompCache) throws(RuntimeError) -> InitPlan {
         let linux = spec.linux ?? Linux()
         var namespaces = try NamespacePlan(linux.namespaces ?? [])
         do {
-            return try make(spec: spec, linux: linux, namespaces: namespaces, options: options, bundle: bundle, cgroupMount: cgroupMount)
+            return try make(spec: spec, linux: linux, namespaces: namespaces, options: options, bundle: bundle, cgroupMount: cgroupMount,
+                            seccompCache: seccompCache)
         } catch {
             namespaces.closeAll()
             namespaces = NamespacePlan()
@@ -51,7 +53,7 @@ struct InitPlan {
     }
 
     private static func make(spec: Spec, linux: Linux, namespaces: NamespacePlan, options: CreateOptions, bundle: String,
-                             cgroupMount: CgroupMountSource) throws(RuntimeError) -> InitPlan {
+                             cgroupMount: CgroupMountSource, seccompCache: SeccompCache) throws(RuntimeError) -> InitPlan {
         guard namespaces.has(.mount) else {
             throw RuntimeError("linux.namespaces: a mount namespace is required")
         }
@@ -107,7 +109,7 @@ struct InitPlan {
         let capabilities = try CapabilitySets(process?.capabilities) { log.warn($0) }
         let details = try ProcessDetails(process: process, personality: linux.personality, memoryPolicy: linux.memoryPolicy)
         try LSM.check(apparmorProfile: process?.apparmorProfile, selinuxLabel: process?.selinuxLabel, mountLabel: linux.mountLabel)
-        let seccomp = try linux.seccomp.map { profile throws(RuntimeError) in try SeccompProgram.compile(profile) }
+        let seccomp = try linux.seccomp.map { profile throws(RuntimeError) in try seccompCache.program(for: profile) }
         try Sysctl.check(linux.sysctl ?? [:], namespaces: namespaces, hostname: spec.hostname)
         let netDevices = try NetDevices.plan(linux.netDevices)
         if !netDevices.isEmpty && !namespaces.has(.network) {

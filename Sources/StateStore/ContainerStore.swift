@@ -110,10 +110,13 @@ public struct ContainerStore: Sendable {
         try FileIO.removeTree(directory(id))
     }
 
-    /// Ids of every container directory under the root, sorted.
+    /// Ids of every container directory under the root, sorted. Names that
+    /// are no valid id (the seccomp cache's) are not containers.
     public func list() throws(RuntimeError) -> [String] {
         guard FileIO.isDirectory(root) else { return [] }
-        return try FileIO.listDirectory(root).filter { FileIO.isDirectory(directory($0)) }.sorted()
+        return try FileIO.listDirectory(root).filter { name in
+            (try? Self.validate(id: name)) != nil && FileIO.isDirectory(directory(name))
+        }.sorted()
     }
 }
 

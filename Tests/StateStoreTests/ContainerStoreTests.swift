@@ -226,13 +226,14 @@ private func sampleRecord(_ id: String) -> ContainerRecord {
         }
     }
 
-    @Test func listIsSortedAndSkipsFiles() throws {
+    @Test func listIsSortedAndSkipsFilesAndNonIDs() throws {
         try withStore { store in
             #expect(try store.list() == [])  // root does not exist yet
             for id in ["zeta", "alpha", "Mid", "b-2", "b-10"] {
                 try store.create(id: id).release()
             }
             try FileIO.writeAtomic(store.root + "/stray-file", [1])
+            try FileIO.makeDirectories(store.root + "/@seccomp-cache")  // no valid id: not a container
             #expect(try store.list() == ["Mid", "alpha", "b-10", "b-2", "zeta"])
         }
     }
