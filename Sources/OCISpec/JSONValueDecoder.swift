@@ -1,5 +1,5 @@
-/// A `Decoder` over a parsed `JSONValue`. It exists because the JSONDecoder of
-/// FoundationEssentials on Linux reports syntax errors and out-of-range numbers
+/// A `Decoder` over a parsed `JSONValue`. It exists because Foundation's
+/// JSONDecoder on Linux (which Swiftlet does not link) reports syntax errors and out-of-range numbers
 /// without position or field; this one throws standard `DecodingError`s whose
 /// coding path always names the field, with `got ...` in the debug description.
 struct JSONValueDecoder: Decoder {
