@@ -30,7 +30,7 @@ struct GlobalOptions {
 
 /// A verb: built from its parsed arguments, executed with a typed error and
 /// an exit status.
-protocol Verb {
+protocol Verb: SendableMetatype {
     static var command: CommandSpec { get }
     /// Its process enters a container (and so first re-executes itself
     /// from a sealed copy, see `Seal`).
