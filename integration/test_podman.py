@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -16,11 +17,21 @@ pytestmark = pytest.mark.skipif(not shutil.which("podman") or not shutil.which("
 
 IMAGE = "localhost/swiftlet-busybox"
 OUTSIDE = ["/run/containers", "/var/lib/containers"]
+# podman as root gives the runtime no --root (and its exit clean-up would not
+# pass a --runtime-flag on), so Swiftlet keeps these containers in its default
+# root; podman's seccomp profile leaves a compiled program in its cache there.
+DEFAULT_ROOT = Path("/run/swiftlet")
+SECCOMP_CACHE = DEFAULT_ROOT / "@seccomp-cache"
+
+
+def listing(path):
+    return set(os.listdir(path)) if path.is_dir() else None
 
 
 @pytest.fixture(scope="module")
 def podman(session_dir):
     existed = {path: os.path.exists(path) for path in OUTSIDE}
+    root_before, cache_before = listing(DEFAULT_ROOT), listing(SECCOMP_CACHE)
     base = session_dir / "podman"
     base.mkdir()
     cgroup_parent = f"/swiftlet-it-pd-{uuid.uuid4().hex[:8]}"
@@ -31,6 +42,14 @@ def podman(session_dir):
     pm("rm", "-af", "-t", "0")
     remove_cgroup_tree(cgroup_parent)
     assert not cgroup_dirs(cgroup_parent)
+    # Only the cache entries these tests made go; then what did not exist before.
+    for name in (listing(SECCOMP_CACHE) or set()) - (cache_before or set()):
+        (SECCOMP_CACHE / name).unlink()
+    if cache_before is None and SECCOMP_CACHE.is_dir():
+        SECCOMP_CACHE.rmdir()
+    if root_before is None and DEFAULT_ROOT.is_dir() and not os.listdir(DEFAULT_ROOT):
+        DEFAULT_ROOT.rmdir()
+    assert listing(DEFAULT_ROOT) == root_before, "podman's containers were not all deleted from Swiftlet's state"
     for path, was_there in existed.items():
         if not was_there:
             shutil.rmtree(path, ignore_errors=True)
