@@ -126,6 +126,31 @@ def test_cgroup_mount_read_only_includes_its_tmpfs(runtime, bundle, cid):
     assert "ro" in mount_entry(lines[1], "/sys/fs/cgroup")[0]
 
 
+def cgroup_mount(bundle):
+    return next(m for m in bundle.config["mounts"] if m["type"] == "cgroup")
+
+
+def test_cgroup_mount_takes_propagation_and_recursive_attributes(runtime, bundle, cid):
+    cgroup_mount(bundle)["options"] = ["nosuid", "noexec", "nodev", "shared", "rnoatime"]
+    out = inside(runtime, bundle, cid, "grep ' /sys/fs/cgroup' /proc/self/mountinfo")
+    options, optional, _, _ = mount_entry(out, "/sys/fs/cgroup")
+    assert any(f.startswith("shared:") for f in optional), optional
+    assert "noatime" in options
+    below = [line for line in out.splitlines() if line.split()[4].startswith("/sys/fs/cgroup/")]
+    hybrid = not os.path.exists("/sys/fs/cgroup/cgroup.controllers")  # a hierarchy per directory below
+    assert bool(below) == hybrid, below
+    assert all("noatime" in line.split()[5].split(",") for line in below), below
+
+
+def test_cgroup_mount_refuses_unknown_options(runtime, bundle, cid):
+    cgroup_mount(bundle)["options"] = ["nosuid", "bogus-option"]
+    bundle.save()
+    r = runtime.run("create", "-b", bundle.path, cid)
+    assert r.returncode == 1
+    assert error_message(r.stderr) == 'mount /sys/fs/cgroup: unknown mount option "bogus-option" for a cgroup mount'
+    assert runtime.status(cid) is None
+
+
 def test_unknown_root_propagation(runtime, bundle, cid):
     bundle.linux["rootfsPropagation"] = "sideways"
     bundle.save()
@@ -158,6 +183,29 @@ def test_an_existing_file_that_is_not_the_device_is_an_error(runtime, bundle, ci
     r = runtime.run("create", "-b", bundle.path, cid)
     assert r.returncode == 1 and "/etc/not-a-device" in error_message(r.stderr)
     assert runtime.status(cid) is None
+
+
+def test_a_bind_mounted_dev_gets_no_nodes_but_devices_elsewhere_are_made(runtime, bundle, cid, tmp_path):
+    fake_dev = tmp_path / "fake-dev"
+    fake_dev.mkdir()
+    os.mknod(fake_dev / "null", 0o666 | 0o020000, os.makedev(1, 3))
+    os.chmod(fake_dev / "null", 0o666)
+    mounts = [m for m in bundle.config["mounts"] if m["destination"] != "/dev"]
+    bundle.config["mounts"] = [{"destination": "/dev", "type": "bind", "source": str(fake_dev), "options": ["rbind"]}] + mounts
+    bundle.linux["devices"] = [{"type": "c", "path": "/dev/null", "major": 1, "minor": 3},
+                               {"type": "c", "path": "/opt/devices/full", "major": 1, "minor": 7, "fileMode": 0o640}]
+    out = inside(runtime, bundle, cid, "stat -c '%n %t:%T %a' /dev/null /opt/devices/full; ls /dev")
+    lines = out.splitlines()
+    assert lines[:2] == ["/dev/null 1:3 666", "/opt/devices/full 1:7 640"]
+    assert "zero" not in lines[2:], "no default device is made in a bound /dev"
+    assert not (fake_dev / "zero").exists() and not (fake_dev / "full").exists()
+    # A configured device the bound /dev lacks is an error, not silence.
+    bundle.linux["devices"] = [{"type": "c", "path": "/dev/zero", "major": 1, "minor": 5}]
+    bundle.save()
+    r = runtime.run("create", "-b", bundle.path, cid)
+    assert r.returncode == 1 and "linux.devices: /dev/zero is not in the bind-mounted /dev" in error_message(r.stderr)
+    assert runtime.status(cid) is None
+    assert not (fake_dev / "zero").exists()
 
 
 def test_devices_in_a_user_namespace_are_bound_from_the_host(runtime, bundle, cid):

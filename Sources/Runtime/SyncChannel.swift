@@ -68,7 +68,18 @@ struct SyncChannel {
     func receive() throws(RuntimeError) -> SyncMessage? {
         var buffer = [UInt8](repeating: 0, count: 65536)
         var passed: Int32 = -1
-        let n = try sys("receive from init sync socket") { buffer.withUnsafeMutableBytes { sl_recv_fd(fd, $0.baseAddress, $0.count, &passed) } }
+        // A peer that exits with our messages unread resets the connection;
+        // the kernel reports that once, before what the peer sent last (its
+        // error, typically), which the next call returns.
+        var resets = 0
+        let n = try sys("receive from init sync socket") {
+            var r = buffer.withUnsafeMutableBytes { sl_recv_fd(fd, $0.baseAddress, $0.count, &passed) }
+            while r < 0 && currentErrno() == ECONNRESET && resets < 2 {
+                resets += 1
+                r = buffer.withUnsafeMutableBytes { sl_recv_fd(fd, $0.baseAddress, $0.count, &passed) }
+            }
+            return r
+        }
         if n == 0 { return nil }
         let text = String(decoding: buffer[1..<n], as: UTF8.self)
         switch buffer[0] {

@@ -18,7 +18,17 @@ struct DeviceSetup {
         ("stderr", "/proc/self/fd/2"), ("ptmx", "pts/ptmx"),
     ]
 
-    func createDefaults(extra: [LinuxDevice]) throws(RuntimeError) {
+    /// The default devices and symlinks, then `linux.devices`. When the
+    /// config bind-mounts /dev (the host's, usually), nothing is created in
+    /// it: the defaults are skipped, and a configured device under /dev must
+    /// already be there as that device; configured devices elsewhere are
+    /// created as usual.
+    func create(configured: [LinuxDevice], devIsBound: Bool) throws(RuntimeError) {
+        if !devIsBound { try createDefaults(except: configured) }
+        try createConfigured(configured, devIsBound: devIsBound)
+    }
+
+    private func createDefaults(except extra: [LinuxDevice]) throws(RuntimeError) {
         let devFD = try directory("/dev")
         defer { close(devFD) }
         let configured = Set(extra.map { Path.clean($0.path) })
@@ -32,12 +42,13 @@ struct DeviceSetup {
                 throw RuntimeError.sys("symlink /dev/\(link.name)", currentErrno())
             }
         }
-        for device in extra {
+    }
+
+    private func createConfigured(_ devices: [LinuxDevice], devIsBound: Bool) throws(RuntimeError) {
+        for device in devices {
             // config-linux.md: the path MAY be anywhere in the container.
             let path = Path.clean("/" + device.path)
             guard path != "/" else { throw RuntimeError("linux.devices: \(device.path.debugDescription) is not a device path") }
-            let parentFD = try directory(Path.dirname(path))
-            defer { close(parentFD) }
             let type: mode_t
             switch device.type {
             case "c", "u": type = S_IFCHR
@@ -45,11 +56,31 @@ struct DeviceSetup {
             case "p": type = S_IFIFO
             default: throw RuntimeError("linux.devices: \(device.path): unknown device type \(device.type.debugDescription)")
             }
+            let major = UInt32(truncatingIfNeeded: device.major ?? 0), minor = UInt32(truncatingIfNeeded: device.minor ?? 0)
+            if devIsBound && path.hasPrefix("/dev/") {
+                try requireExisting(path: path, type: type, major: major, minor: minor)
+                continue
+            }
+            let parentFD = try directory(Path.dirname(path))
+            defer { close(parentFD) }
             try makeNode(in: parentFD, name: Path.basename(path), path: path, type: type,
-                         major: UInt32(truncatingIfNeeded: device.major ?? 0), minor: UInt32(truncatingIfNeeded: device.minor ?? 0),
-                         mode: mode_t(device.fileMode ?? 0o666) & 0o7777, uid: device.uid ?? 0, gid: device.gid ?? 0,
+                         major: major, minor: minor, mode: mode_t(device.fileMode ?? 0o666) & 0o7777, uid: device.uid ?? 0, gid: device.gid ?? 0,
                          verifyExisting: true)
         }
+    }
+
+    /// A configured device inside a bind-mounted /dev: it must be there.
+    private func requireExisting(path: String, type: mode_t, major: UInt32, minor: UInt32) throws(RuntimeError) {
+        let parentPath = Path.dirname(path)
+        guard let parentFD = try rooted.open(parentPath, flags: O_RDONLY | O_DIRECTORY) else { throw Self.notInBoundDev(path) }
+        defer { close(parentFD) }
+        var st = stat()
+        guard fstatat(parentFD, Path.basename(path), &st, Int32(SL_AT_SYMLINK_NOFOLLOW)) == 0 else { throw Self.notInBoundDev(path) }
+        try checkExisting(in: parentFD, name: Path.basename(path), path: path, type: type, major: major, minor: minor)
+    }
+
+    static func notInBoundDev(_ path: String) -> RuntimeError {
+        RuntimeError("linux.devices: \(path) is not in the bind-mounted /dev, and Swiftlet does not create nodes in a bind-mounted /dev")
     }
 
     /// An fd usable with mknodat/symlinkat for a directory inside the root.

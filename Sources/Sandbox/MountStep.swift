@@ -136,30 +136,52 @@ struct MountStep {
         for flag in options.propagation { try MountAPI.setPropagation(fs, flag, for: destination) }
     }
 
+    /// The container's cgroups at `destination`: one cgroup2 mount, or a
+    /// tmpfs with a directory per v1 hierarchy. The mount's flags apply to
+    /// each hierarchy; recursive attributes and propagation to the whole.
     private func mountCgroup(_ options: MountOptions) throws(RuntimeError) {
+        if let unknown = options.data.first {
+            throw RuntimeError("mount \(destination): unknown mount option \(unknown.debugDescription) for a cgroup mount")
+        }
+        if options.tmpcopyup {
+            throw RuntimeError("mount \(destination): tmpcopyup applies to tmpfs mounts, not cgroup mounts")
+        }
+        let top: Int32
         switch cgroup {
         case .none:
             return
         case .unified(let hostPath, let namespaced):
             let target = try rooted.openOrCreate(destination, as: .directory)
             defer { close(target) }
-            try mountHierarchy(CgroupHierarchyMount(name: "", hostPath: hostPath, fsType: "cgroup2", fsOptions: []),
-                               namespaced: namespaced, options: options, onto: target, at: destination)
+            top = try mountHierarchy(CgroupHierarchyMount(name: "", hostPath: hostPath, fsType: "cgroup2", fsOptions: []),
+                                     namespaced: namespaced, options: options, onto: target, at: destination)
         case .hybrid(let hierarchies, let namespaced):
-            // A tmpfs holds one directory per hierarchy, as on the host.
-            var tmpfs = MountOptions()
-            tmpfs.set = options.set & ~SL_MOUNT_ATTR_RDONLY
-            tmpfs.data = ["mode=755"]
-            let target = try rooted.openOrCreate(destination, as: .directory)
-            defer { close(target) }
-            let fs = try MountAPI.newFilesystem(type: "tmpfs", source: "tmpfs", options: tmpfs, for: destination)
-            defer { close(fs) }
+            top = try mountHybrid(hierarchies, namespaced: namespaced, options: options)
+        }
+        defer { close(top) }
+        if options.recursiveSet != 0 || options.recursiveClear != 0 || options.recursiveAtime != nil {
+            try MountAPI.setAttributes(top, set: options.recursiveSet, clear: options.recursiveClear, atime: options.recursiveAtime,
+                                       recursive: true, for: destination)
+        }
+        for flag in options.propagation { try MountAPI.setPropagation(top, flag, for: destination) }
+    }
+
+    /// Returns the tmpfs's mount fd.
+    private func mountHybrid(_ hierarchies: [CgroupHierarchyMount], namespaced: Bool, options: MountOptions) throws(RuntimeError) -> Int32 {
+        // A tmpfs holds one directory per hierarchy, as on the host.
+        var tmpfs = MountOptions()
+        tmpfs.set = options.set & ~SL_MOUNT_ATTR_RDONLY
+        tmpfs.data = ["mode=755"]
+        let target = try rooted.openOrCreate(destination, as: .directory)
+        defer { close(target) }
+        let fs = try MountAPI.newFilesystem(type: "tmpfs", source: "tmpfs", options: tmpfs, for: destination)
+        do throws(RuntimeError) {
             try MountAPI.attach(fs, onto: target, for: destination)
             for hierarchy in hierarchies {
                 let path = destination + "/" + hierarchy.name
                 let sub = try rooted.openOrCreate(path, as: .directory)
                 defer { close(sub) }
-                try mountHierarchy(hierarchy, namespaced: namespaced, options: options, onto: sub, at: path)
+                close(try mountHierarchy(hierarchy, namespaced: namespaced, options: options, onto: sub, at: path))
                 for alias in hierarchy.aliases {
                     if symlinkat(hierarchy.name, fs, alias) != 0 && currentErrno() != EEXIST {
                         throw RuntimeError.sys("symlink \(destination)/\(alias)", currentErrno())
@@ -170,10 +192,15 @@ struct MountStep {
             if options.set & SL_MOUNT_ATTR_RDONLY != 0 {
                 try MountAPI.setAttributes(fs, set: SL_MOUNT_ATTR_RDONLY, clear: 0, atime: nil, recursive: false, for: destination)
             }
+        } catch {
+            close(fs)
+            throw error
         }
+        return fs
     }
 
-    private func mountHierarchy(_ hierarchy: CgroupHierarchyMount, namespaced: Bool, options: MountOptions, onto target: Int32, at path: String) throws(RuntimeError) {
+    /// Mounts one hierarchy on `target`; returns its mount fd.
+    private func mountHierarchy(_ hierarchy: CgroupHierarchyMount, namespaced: Bool, options: MountOptions, onto target: Int32, at path: String) throws(RuntimeError) -> Int32 {
         let fs: Int32
         if namespaced {
             var fsOptions = MountOptions()
@@ -185,7 +212,12 @@ struct MountStep {
             fs = try MountAPI.cloneTree(path: hierarchy.hostPath, recursive: false, for: path)
             try MountAPI.setAttributes(fs, set: options.set, clear: options.clear, atime: options.atime, recursive: false, for: path)
         }
-        defer { close(fs) }
-        try MountAPI.attach(fs, onto: target, for: path)
+        do {
+            try MountAPI.attach(fs, onto: target, for: path)
+        } catch {
+            close(fs)
+            throw error
+        }
+        return fs
     }
 }

@@ -60,9 +60,8 @@ public struct Rootfs {
             try MountStep(mount: mount, bundle: plan.bundle, rooted: rooted, userNamespace: plan.userNamespace, cgroup: plan.cgroup,
                           prepared: plan.idmaps[index]).apply()
         }
-        if !plan.mounts.contains(where: { Path.clean($0.destination) == "/dev" && MountStep.isBind($0) }) {
-            try DeviceSetup(rooted: rooted, userNamespace: plan.userNamespace).createDefaults(extra: plan.devices)
-        }
+        let devIsBound = plan.mounts.contains { Path.clean($0.destination) == "/dev" && MountStep.isBind($0) }
+        try DeviceSetup(rooted: rooted, userNamespace: plan.userNamespace).create(configured: plan.devices, devIsBound: devIsBound)
         try beforePivot()
         try switchRoot(rootFD)
         try afterPivot()
