@@ -339,3 +339,56 @@ def test_blkio_throttle(runtime, bundle, cid, root_dir, started):
     started("sleep", "100")
     assert read(root_dir, cid, "blkio", "blkio.throttle.read_bps_device", "") == f"{major}:{minor} 1048576"
     assert read(root_dir, cid, "blkio", "blkio.throttle.write_iops_device", "") == f"{major}:{minor} 100"
+
+
+def test_devices_are_denied_by_default_without_device_rules(runtime, bundle, cid):
+    for capabilities in ("bounding", "effective", "permitted"):
+        bundle.process["capabilities"][capabilities].append("CAP_MKNOD")
+    bundle.linux.setdefault("resources", {}).pop("devices", None)
+    bundle.shell("exec 3>/dev/null && echo null-ok; "
+                 "mknod /tmp/fuse c 10 229 && echo mknod-ok; "
+                 "(exec 3<>/tmp/fuse) 2>/dev/null && echo fuse-open || echo fuse-denied")
+    r = runtime.run("run", "-b", bundle.path, cid)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["null-ok", "mknod-ok", "fuse-denied"]
+
+
+def test_a_pids_limit_of_zero_is_a_limit(runtime, bundle, cid, root_dir):
+    bundle.linux["resources"] = {"pids": {"limit": 0}}
+    bundle.command("true")
+    r = runtime.run("create", "-b", bundle.path, cid)
+    try:
+        if r.returncode == 0:
+            assert read(root_dir, cid, "pids", "pids.max", "pids.max") == "0"
+        else:
+            # cgroup v2: init cannot even be cloned into a cgroup that allows no task.
+            assert V2 and "Resource temporarily unavailable" in r.stderr, r.stderr
+    finally:
+        if r.returncode == 0:
+            pid = runtime.state(cid)["pid"]
+            runtime.run("delete", "-f", cid, check=True)
+            reap(pid)
+
+
+def test_kill_all_reaches_a_paused_container(runtime, bundle, cid, started):
+    bundle.linux["namespaces"] = [ns for ns in bundle.linux["namespaces"] if ns["type"] != "pid"]
+    started("sh", "-c", "sleep 100 & sleep 100 & wait")
+    assert wait_for(lambda: len(json.loads(runtime.run("ps", "--format", "json", cid).stdout)) == 3)
+    runtime.run("pause", cid, check=True)
+    runtime.run("kill", "--all", cid, "KILL", check=True)
+    assert wait_for(lambda: json.loads(runtime.run("ps", "--format", "json", cid).stdout) == [])
+    assert runtime.status(cid) == "stopped"
+
+
+def test_kill_all_reaches_what_outlives_a_stopped_init(runtime, bundle, cid, started):
+    # No pid namespace: the background sleep outlives init (as in containerd's
+    # kill-all after the task exited).
+    bundle.linux["namespaces"] = [ns for ns in bundle.linux["namespaces"] if ns["type"] != "pid"]
+    pid = started("sh", "-c", "sleep 100 & exit 0")
+    reap(pid)
+    assert wait_for(lambda: runtime.status(cid) == "stopped")
+    left = json.loads(runtime.run("ps", "--format", "json", cid).stdout)
+    assert len(left) == 1
+    assert runtime.run("kill", cid, "KILL").returncode == 1, "without --all a stopped container is not running"
+    runtime.run("kill", "--all", cid, "KILL", check=True)
+    assert wait_for(lambda: json.loads(runtime.run("ps", "--format", "json", cid).stdout) == [])

@@ -31,6 +31,9 @@ public enum DeviceRules {
 
     /// null, zero, full, random, urandom, tty, console, ptmx, pts, and
     /// mknod of any device (mknod alone grants no access).
+    /// Every device, every access: denied.
+    public static let denyAll = Rule(allow: false, type: "a", major: nil, minor: nil, access: "rwm")
+
     public static let defaultAllowed: [Rule] = [
         Rule(allow: true, type: "c", major: nil, minor: nil, access: "m"),
         Rule(allow: true, type: "b", major: nil, minor: nil, access: "m"),

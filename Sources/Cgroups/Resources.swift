@@ -41,19 +41,25 @@ public struct ResourcePlan: Sendable, Equatable {
 
     public var isEmpty: Bool { settings.isEmpty && devices == nil }
 
-    public static func make(_ resources: LinuxResources?, host: CgroupHost) throws(RuntimeError) -> ResourcePlan {
+    /// `create`: a new container's devices are denied but for the default
+    /// allow-list and the config's rules, whether or not the config has any
+    /// (as runc does). `update` writes only what it is given.
+    public static func make(_ resources: LinuxResources?, host: CgroupHost, create: Bool = false) throws(RuntimeError) -> ResourcePlan {
         var plan = ResourcePlan()
+        let devices = resources?.devices ?? []
+        if !devices.isEmpty || (create && host.flavor(of: "devices") != nil) {
+            let rules = try DeviceRules.rules(devices)
+            plan.devices = create ? [DeviceRules.denyAll] + rules : rules
+            plan.devicesFlavor = try Builder(host: host).flavor("devices", field: "linux.resources.devices")
+        }
         guard let r = resources else { return plan }
         var builder = Builder(host: host)
-        if let devices = r.devices, !devices.isEmpty {
-            plan.devices = try DeviceRules.rules(devices)
-            plan.devicesFlavor = try builder.flavor("devices", field: "linux.resources.devices")
-        }
         if let memory = r.memory { try builder.memory(memory) }
         if let cpu = r.cpu { try builder.cpu(cpu) }
         if let pids = r.pids {
             let flavor = try builder.flavor("pids", field: "linux.resources.pids")
-            builder.add("pids", flavor, ["pids.max"], pids.limit > 0 ? String(pids.limit) : "max", "linux.resources.pids.limit")
+            // 0 is a limit (config-linux.md); a negative one means none.
+            builder.add("pids", flavor, ["pids.max"], pids.limit >= 0 ? String(pids.limit) : "max", "linux.resources.pids.limit")
         }
         if let blockIO = r.blockIO { try builder.blockIO(blockIO) }
         for (index, limit) in (r.hugepageLimits ?? []).enumerated() { try builder.hugepage(limit, index: index) }

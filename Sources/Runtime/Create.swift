@@ -48,7 +48,7 @@ public struct Creator {
         let plan = try InitPlan.make(spec: spec, options: options, bundle: bundle,
                                      cgroupMount: CgroupMounts.source(for: cgroups, namespaced: newCgroupNamespace),
                                      seccompCache: SeccompCache(root: runtime.root))
-        let resources = try ResourcePlan.make(spec.linux?.resources, host: host)
+        let resources = try ResourcePlan.make(spec.linux?.resources, host: host, create: true)
 
         let store = ContainerStore(root: runtime.root)
         let lock = try store.create(id: options.id)

@@ -50,7 +50,9 @@ public struct Lifecycle {
     public func kill(id: String, signal number: Int32, all: Bool) throws(RuntimeError) {
         let container = try Container.load(store, id: id)
         let status = container.status
-        if status == .stopped || status == .creating {
+        // --all also reaches what outlived a stopped init (containerd's
+        // clean-up of a container without its own pid namespace), as runc.
+        if status == .creating || (status == .stopped && !all) {
             throw RuntimeError("container not running")
         }
         try signal(container, number, all: all)
@@ -71,11 +73,15 @@ public struct Lifecycle {
         }
     }
 
-    /// Every process in the container's cgroup; frozen ones are thawed after
-    /// the signal so it is delivered (runc does the same).
+    /// Every process in the container's cgroup. Without cgroup.kill the
+    /// cgroup is frozen first, so that nothing forks past the signal, and
+    /// thawed after it, so that it is delivered: as runc does, a paused
+    /// container runs again afterwards.
     private func signalAll(_ container: Container, _ number: Int32) throws(RuntimeError) {
         let cgroups = container.cgroups
         if number == SIGKILL && CgroupFreezer.killAll(cgroups) { return }
+        let frozen = (try? CgroupFreezer.freeze(cgroups)) != nil
+        defer { if frozen { try? CgroupFreezer.thaw(cgroups) } }
         var pids = (try? cgroups.pids()) ?? []
         if pids.isEmpty && Proc.isAlive(pid: container.record.pid, startTime: container.record.pidStartTime) {
             pids = [container.record.pid]
