@@ -296,7 +296,8 @@ def receive_notifications(listener, results):
     conn.close()
 
 
-def test_notify_sends_the_listener_and_the_agent_answers(runtime, bundle, cid, tmp_path):
+@pytest.mark.parametrize("flags", [None, ["SECCOMP_FILTER_FLAG_TSYNC"]])
+def test_notify_sends_the_listener_and_the_agent_answers(runtime, bundle, cid, tmp_path, flags):
     path = str(tmp_path / "agent.sock")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
@@ -306,6 +307,8 @@ def test_notify_sends_the_listener_and_the_agent_answers(runtime, bundle, cid, t
     agent.start()
     bundle.linux["seccomp"] = allow_all({"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"},
                                         listenerPath=path, listenerMetadata="meta-for-the-agent")
+    if flags:
+        bundle.linux["seccomp"]["flags"] = flags
     bundle.shell("mkdir /tmp/x 2>&1; echo done")
     r = runtime.run("run", "-b", bundle.path, cid)
     assert r.returncode == 0, r.stderr

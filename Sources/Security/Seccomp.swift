@@ -34,6 +34,8 @@ public struct SeccompProgram: Sendable, Equatable {
         "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV": 32,
     ]
     static let newListenerFlag: UInt32 = 8
+    /// With a listener, TSYNC must report a thread it cannot sync as ESRCH.
+    static let tsyncESRCHFlag: UInt32 = 16
 
     static let operators: [String: scmp_compare] = [
         "SCMP_CMP_NE": SCMP_CMP_NE, "SCMP_CMP_LT": SCMP_CMP_LT, "SCMP_CMP_LE": SCMP_CMP_LE, "SCMP_CMP_EQ": SCMP_CMP_EQ,
@@ -54,7 +56,10 @@ public struct SeccompProgram: Sendable, Equatable {
     public static let actionNames = ["SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
                                      "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"]
     public static var operatorNames: [String] { operators.keys.sorted() }
-    public static var architectureNames: [String] { architectures.keys.sorted() }
+    /// The architectures this libseccomp knows (features lists no others).
+    public static var architectureNames: [String] {
+        architectures.filter { seccomp_arch_resolve_name($0.value) != 0 }.keys.sorted()
+    }
     public static var flagNames: [String] { filterFlags.keys.sorted() }
 
     /// Flags this kernel accepts.
@@ -162,6 +167,7 @@ public struct SeccompProgram: Sendable, Equatable {
                 throw RuntimeError("\(f).listenerPath: SCMP_ACT_NOTIFY needs a listener socket")
             }
             flags |= newListenerFlag
+            if flags & filterFlags["SECCOMP_FILTER_FLAG_TSYNC", default: 0] != 0 { flags |= tsyncESRCHFlag }
         } else {
             // WAIT_KILLABLE_RECV changes how notified syscalls wait; the
             // kernel refuses it on a filter without a listener.
@@ -202,7 +208,7 @@ public struct SeccompProgram: Sendable, Equatable {
         if r < 0 {
             let code = currentErrno()
             var message = "load seccomp filter: \(errnoText(code))"
-            if code == EINVAL && flags & ~Self.newListenerFlag != 0 {
+            if code == EINVAL && flags & ~(Self.newListenerFlag | Self.tsyncESRCHFlag) != 0 {
                 message += " (a flag in linux.seccomp.flags is not supported by this kernel)"
             }
             throw RuntimeError(message, errno: code)

@@ -25,7 +25,7 @@ import OCISpec
 public struct SeccompCache: Sendable {
     public static let directoryName = "@seccomp-cache"
     /// Bump when `SeccompProgram.compile` changes what it emits.
-    static let compilerRevision = 1
+    static let compilerRevision = 2
     /// Entries beyond this are evicted, oldest first, when one is added.
     static let maxEntries = 64
     static let maxEntrySize = 4 << 20

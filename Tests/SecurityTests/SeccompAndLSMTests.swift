@@ -1,3 +1,4 @@
+import CSeccomp
 import CShim
 import Glibc
 import LinuxCore
@@ -31,6 +32,27 @@ import Testing
         #expect(try SeccompProgram.action("SCMP_ACT_NOTIFY", errnoRet: nil, defaultErrno: 1, field: "x") == 0x7fc0_0000)
         #expect(failure { _ = try SeccompProgram.action("SCMP_ACT_NOPE", errnoRet: nil, defaultErrno: 1, field: "linux.seccomp.syscalls[2].action") }
             == #"linux.seccomp.syscalls[2].action: unknown seccomp action "SCMP_ACT_NOPE""#)
+    }
+
+    @Test func featuresListsOnlyArchitecturesLibseccompKnows() throws {
+        let names = SeccompProgram.architectureNames
+        #expect(names.contains("SCMP_ARCH_X86_64") && names.contains("SCMP_ARCH_AARCH64"))
+        for name in names {
+            #expect(seccomp_arch_resolve_name(try #require(SeccompProgram.architectures[name])) != 0, "\(name)")
+        }
+        // Little-endian ones combine with this host's; a name missing from
+        // libseccomp 2.5 is never listed.
+        _ = try SeccompProgram.compile(profile(architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"]))
+        if seccomp_arch_resolve_name("loongarch64") == 0 { #expect(!names.contains("SCMP_ARCH_LOONGARCH64")) }
+    }
+
+    @Test func tsyncWithAListenerAsksForESRCH() throws {
+        let notify = LinuxSeccomp(defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_TSYNC"], listenerPath: "/run/agent.sock",
+                                  syscalls: [LinuxSyscall(names: ["mkdir"], action: "SCMP_ACT_NOTIFY")])
+        #expect(try SeccompProgram.compile(notify).flags == 1 | 8 | 16)
+        var plain = notify
+        plain.syscalls = [LinuxSyscall(names: ["mkdir"], action: "SCMP_ACT_ERRNO")]
+        #expect(try SeccompProgram.compile(plain).flags == 1)
     }
 
     @Test func errorsNameTheField() {
