@@ -193,6 +193,26 @@ def test_update_changes_live_limits(runtime, bundle, cid, root_dir, started):
         assert read(root_dir, cid, "cpu", "cpu.cfs_quota_us", "") == "20000"
 
 
+def test_update_keeps_what_it_does_not_name(runtime, bundle, cid, root_dir, started):
+    bundle.linux["resources"] = {"cpu": {"quota": 50000, "period": 100000}, "pids": {"limit": 50}}
+    started("sleep", "100")
+
+    def quota_and_period():
+        if V2:
+            return tuple(read(root_dir, cid, "cpu", "", "cpu.max").split())
+        return (read(root_dir, cid, "cpu", "cpu.cfs_quota_us", ""), read(root_dir, cid, "cpu", "cpu.cfs_period_us", ""))
+
+    runtime.run("update", "--cpu-period", "200000", cid, check=True)
+    assert quota_and_period() == ("50000", "200000")
+    # The next update starts from the last one, not from config.json.
+    runtime.run("update", "--cpu-quota", "30000", cid, check=True)
+    assert quota_and_period() == ("30000", "200000")
+    assert read(root_dir, cid, "pids", "pids.max", "pids.max") == "50"
+    r = runtime.run("update", "--resources", "-", cid, input=json.dumps({"pids": {"limit": 7}}))
+    assert r.returncode == 0, r.stderr
+    assert quota_and_period() == ("30000", "200000") and read(root_dir, cid, "pids", "pids.max", "pids.max") == "7"
+
+
 def test_update_with_a_resources_file_as_podman_calls_it(runtime, bundle, cid, root_dir, started, tmp_path):
     started("sleep", "100")
     (tmp_path / "res").write_text('{"cpu":{"shares":512}}')

@@ -34,22 +34,45 @@ extension Lifecycle {
         return try container.cgroups.pids().sorted()
     }
 
-    /// Changes the resources of a live container (runc update): only the
-    /// fields given are written.
+    /// Changes the resources of a live container (runc update): the fields
+    /// given replace the container's current ones (the config's, as changed
+    /// by earlier updates) and the result is applied, so that `--cpu-period`
+    /// alone keeps the quota and `--memory` alone keeps the swap limit.
+    /// Device rules are written only when the update has some.
     public func update(id: String, resources: LinuxResources) throws(RuntimeError) {
         let lock = try store.lock(id: id)
         defer { lock.release() }
         let container = try Container.load(store, id: id)
         let status = container.status
         guard status != .stopped && status != .creating else { throw RuntimeError("container not running") }
+        let merged = try currentResources(container).overlaid(with: resources)
         do {
-            try resources.validate(document: "resources")
+            try merged.validate(document: "resources")
         } catch {
             throw RuntimeError("\(error)")
         }
+        var applied = merged
+        applied.devices = resources.devices
         let host = try CgroupHost.detect()
-        let plan = try ResourcePlan.make(resources, host: host)
+        let plan = try ResourcePlan.make(applied, host: host)
         try CgroupManager(host: host, paths: container.record.cgroupPaths).apply(plan, update: true)
+        do {
+            try FileIO.writeAtomic(store.resourcesPath(id), try OCIJSON.encode(merged, pretty: false))
+        } catch {
+            throw RuntimeError("save the updated resources of \(id): \(error)")
+        }
+    }
+
+    /// The resources last applied: the last update's, else the config's.
+    private func currentResources(_ container: Container) throws(RuntimeError) -> LinuxResources {
+        if let bytes = try FileIO.readIfExists(store.resourcesPath(container.id)) {
+            do {
+                return try OCIJSON.decode(LinuxResources.self, from: bytes, name: "resources.json")
+            } catch {
+                throw RuntimeError("\(error)")
+            }
+        }
+        return try container.config().linux?.resources ?? LinuxResources()
     }
 
     /// runc's events: stats every `interval` and an `oom` event when the

@@ -8,6 +8,7 @@ import OCISpec
 ///     <root>/<id>/state.json   ContainerRecord, written atomically
 ///     <root>/<id>/config.json  the config as it was at create
 ///     <root>/<id>/start.sock   the start gate, present while "created"
+///     <root>/<id>/resources.json  linux.resources after the last `update`
 ///
 /// Uniqueness comes from mkdir; every command that changes a container holds
 /// an exclusive flock on its directory.
@@ -26,6 +27,8 @@ public struct ContainerStore: Sendable {
     public func statePath(_ id: String) -> String { directory(id) + "/state.json" }
     public func configPath(_ id: String) -> String { directory(id) + "/config.json" }
     public func gatePath(_ id: String) -> String { directory(id) + "/start.sock" }
+    /// The resources as `update` last left them (absent before any update).
+    public func resourcesPath(_ id: String) -> String { directory(id) + "/resources.json" }
 
     /// Ids are file names: not empty, no "/", not "." or "..", printable,
     /// not too long.
