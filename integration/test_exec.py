@@ -210,3 +210,42 @@ def test_exec_process_is_not_dumpable_while_it_enters(runtime, cid, running, tmp
     # exe is the program, and the runtime's pages were never exposed.
     r = runtime.run("exec", cid, "sh", "-c", "readlink /proc/self/exe")
     assert r.stdout.strip().endswith("busybox")
+
+
+@pytest.mark.parametrize("fd", range(3, 11))
+def test_cve_2024_21626_exec_gets_no_runtime_fd_as_its_cwd(runtime, cid, running, fd):
+    running()
+    r = runtime.run("exec", "--cwd", f"/proc/self/fd/{fd}", cid, "pwd")
+    assert r.returncode != 0, f"--cwd /proc/self/fd/{fd} was accepted: {r.stdout}"
+    assert runtime.status(cid) == "running"
+
+
+def test_runc_3674_exec_as_a_user_does_not_chown_the_hosts_dev_null(runtime, cid, running):
+    running()
+    before = os.stat("/dev/null")
+    with open("/dev/null") as devnull:
+        r = runtime.run("exec", "--user", "1000:1000", cid, "sh", "-c", "echo hi; cat", stdin=devnull)
+    assert r.returncode == 0 and r.stdout == "hi\n", r.stderr
+    after = os.stat("/dev/null")
+    assert (after.st_uid, after.st_gid, after.st_mode) == (before.st_uid, before.st_gid, before.st_mode)
+
+
+def test_cve_2019_5736_an_entering_exec_runs_from_a_read_only_binary(runtime, cid, running, tmp_path):
+    """In a paused container a detached exec stops before its execve: what
+    the container could reach of it (/proc/PID/exe) is a read-only copy."""
+    running()
+    runtime.run("pause", cid, check=True)
+    pid_file = tmp_path / "exec.pid"
+    try:
+        r = runtime.run("exec", "-d", "--ignore-paused", "--pid-file", pid_file, cid, "true")
+        assert r.returncode == 0, r.stderr
+        pid = int(pid_file.read_text())
+        exe, binary = os.stat(f"/proc/{pid}/exe"), os.stat(runtime.binary)
+        assert (exe.st_dev, exe.st_ino) == (binary.st_dev, binary.st_ino), "not yet exec'd: still the runtime"
+        assert os.readlink(f"/proc/{pid}/exe") == "/", "a detached mount of the binary alone"
+        with pytest.raises(OSError) as raised:
+            os.close(os.open(f"/proc/{pid}/exe", os.O_WRONLY))
+        assert raised.value.errno in (30, 26), raised.value  # EROFS, or ETXTBSY while it runs
+    finally:
+        runtime.run("resume", cid, check=True)
+    reap_until_gone(pid)
