@@ -1,8 +1,14 @@
+import fcntl
 import json
 """process.* of config.json, observed from inside the container."""
 import os
+import pty
 import resource
+import select
+import struct
 import subprocess
+import termios
+import time
 
 import pytest
 
@@ -189,6 +195,53 @@ def test_terminal_run_proxies_a_pty(runtime, bundle, cid):
     assert out[0].startswith("/dev/pts/")
     assert out[1] == "stdin-is-a-tty"
     assert out[2] == "c"
+
+
+def test_terminal_run_is_interactive_raw_and_follows_resizes(runtime, bundle, cid):
+    """A person at a terminal: the caller's tty goes raw (no second echo),
+    typed input reaches the container, a resize of the caller's window
+    reaches the container's pty, and the exit status comes back."""
+    bundle.process["terminal"] = True
+    bundle.shell("stty size; read line; echo got:$line; stty size; exit 5")
+    bundle.save()
+
+    def winsize(fd, rows, cols):
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+    pid, master = pty.fork()
+    if pid == 0:
+        winsize(0, 40, 100)
+        os.execv(runtime.binary, [runtime.binary, "--root", str(runtime.root), "run", "-b", str(bundle.path), cid])
+    output = b""
+
+    def read_until(needle, timeout=10):
+        nonlocal output
+        deadline = time.monotonic() + timeout
+        while needle not in output and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.1)[0]:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                output += chunk
+        return needle in output
+
+    try:
+        assert read_until(b"40 100"), output
+        winsize(master, 50, 120)  # the kernel sends SIGWINCH to swiftlet, the tty's foreground
+        time.sleep(0.3)
+        os.write(master, b"hello\r")
+        assert read_until(b"50 120"), output
+        read_until(b"\x00", timeout=2)  # until the container's pty closes
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(master)
+    text = output.decode().replace("\r", "")
+    assert "got:hello" in text
+    assert text.count("hello") == 2, f"typed input echoed once, by the container's pty: {text!r}"
+    assert os.waitstatus_to_exitcode(status) == 5
 
 
 def test_terminal_without_console_socket_is_refused_when_detached(runtime, bundle, cid):
