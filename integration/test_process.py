@@ -1,6 +1,6 @@
+"""process.* of config.json, observed from inside the container."""
 import fcntl
 import json
-"""process.* of config.json, observed from inside the container."""
 import os
 import pty
 import resource
