@@ -1,12 +1,13 @@
 import os
 import shutil
+import subprocess
 import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
 
-from swiftlet_harness import (Bundle, Runtime, cgroup_dirs, cgroup_pids, host_snapshot, kill_pids, mounts_mentioning,
+from swiftlet_harness import (REPO, Bundle, Runtime, cgroup_dirs, cgroup_pids, host_snapshot, kill_pids, mounts_mentioning,
                               processes_mentioning, remove_cgroup_tree, runtime_binary, unique_id)
 
 
@@ -101,3 +102,17 @@ def make_bundle(session_dir, runtime, cgroup_parent):
         remove_cgroup_tree(f"{cgroup_parent}/{b.cid}")
         shutil.rmtree(b.path, ignore_errors=True)
         assert not leftover, f"cgroup left behind: {leftover}"
+
+
+@pytest.fixture(scope="session")
+def sysprobe(session_dir):
+    """A static helper that makes one raw syscall and prints its errno
+    (with -r: its result)."""
+    if not shutil.which("gcc"):
+        pytest.skip("gcc is not installed: cannot build the syscall probe")
+    out = session_dir / "sysprobe"
+    r = subprocess.run(["gcc", "-static", "-O2", "-o", str(out), str(REPO / "integration" / "tools" / "sysprobe.c")],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot link a static probe here (libc6-dev static libc missing?): {r.stderr.strip()}")
+    return out

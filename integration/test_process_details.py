@@ -1,11 +1,13 @@
 """sysctl, personality, scheduler, I/O priority and rlimits of any type."""
 import os
 import resource
+import shutil
 import subprocess
+import uuid
 
 import pytest
 
-from swiftlet_harness import error_message
+from swiftlet_harness import error_message, remove_cgroup_tree
 
 
 def inside(runtime, bundle, cid, script):
@@ -97,6 +99,37 @@ def test_scheduler_batch_and_nice(runtime, bundle, cid):
         finish(runtime, cid, pid)
 
 
+SCHED_GETSCHEDULER, SCHED_FIFO, SCHED_RESET_ON_FORK = 145, 1, 0x40000000
+
+
+def test_real_time_scheduler_priority_and_flags(runtime, bundle, cid, sysprobe):
+    """SCHED_FIFO at priority 10 with SCHED_FLAG_RESET_ON_FORK. With cgroup v1
+    real-time group scheduling a task needs its cgroup's budget, so the test
+    gives its own parent one and the container a share of it."""
+    rt_parent = f"/swiftlet-it-rt-{uuid.uuid4().hex[:8]}"
+    v1_cpu = "/sys/fs/cgroup/cpu"
+    rt_groups = os.path.exists(f"{v1_cpu}/cpu.rt_runtime_us") and not os.path.exists("/sys/fs/cgroup/cgroup.controllers")
+    shutil.copy(sysprobe, bundle.path / "rootfs" / "bin" / "sysprobe")
+    bundle.process["scheduler"] = {"policy": "SCHED_FIFO", "priority": 10, "flags": ["SCHED_FLAG_RESET_ON_FORK"]}
+    try:
+        if rt_groups:
+            os.mkdir(v1_cpu + rt_parent)
+            with open(f"{v1_cpu}{rt_parent}/cpu.rt_runtime_us", "w") as f:
+                f.write("20000")
+            bundle.linux["cgroupsPath"] = f"{rt_parent}/{cid}"
+            bundle.linux.setdefault("resources", {})["cpu"] = {"realtimeRuntime": 10000, "realtimePeriod": 1000000}
+        # A child of init is reset by the flag; init (pid 1) itself, and what
+        # it execs, keep the policy and priority.
+        out = inside(runtime, bundle, cid, f"sysprobe -r {SCHED_GETSCHEDULER} 0; grep -E '^(policy|prio) ' /proc/1/sched; "
+                                           f"exec sysprobe -r {SCHED_GETSCHEDULER} 0")
+    finally:
+        remove_cgroup_tree(rt_parent)
+    lines = out.splitlines()
+    assert int(lines[0]) == 0, f"the forked child was reset to SCHED_OTHER: {out}"
+    assert lines[1].split()[-1] == str(SCHED_FIFO) and lines[2].split()[-1] == str(99 - 10), out
+    assert int(lines[3]) == SCHED_FIFO | SCHED_RESET_ON_FORK, out
+
+
 def test_unknown_scheduler_policy_is_refused(runtime, bundle, cid):
     bundle.process["scheduler"] = {"policy": "SCHED_FAST"}
     assert "SCHED_FAST" in refused(runtime, bundle, cid)
@@ -163,3 +196,12 @@ def test_memory_policy(runtime, bundle, cid):
 def test_memory_policy_with_a_bad_node_list(runtime, bundle, cid):
     bundle.linux["memoryPolicy"] = {"mode": "MPOL_BIND", "nodes": "zero"}
     assert "linux.memoryPolicy.nodes" in refused(runtime, bundle, cid)
+
+
+@pytest.mark.skipif(not os.path.exists("/sys/fs/cgroup/cpu/cpu.rt_runtime_us") or os.path.exists("/sys/fs/cgroup/cgroup.controllers"),
+                    reason="cgroup v1 real-time group scheduling only")
+def test_real_time_policy_without_a_cgroup_budget_is_a_clear_error(runtime, bundle, cid):
+    """The policy is set inside the container's cgroups, whose real-time
+    budget is 0 unless the config gives one (as with runc)."""
+    bundle.process["scheduler"] = {"policy": "SCHED_FIFO", "priority": 10}
+    assert refused(runtime, bundle, cid) == "sched_setattr (process.scheduler): Operation not permitted"

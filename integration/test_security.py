@@ -20,19 +20,6 @@ DEFAULT_CAPS = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
 EPERM, EACCES, ENOSPC, ENOSYS = 1, 13, 28, 38
 
 
-@pytest.fixture(scope="session")
-def sysprobe(session_dir):
-    """A static helper that makes one raw syscall and prints its errno."""
-    if not shutil.which("gcc"):
-        pytest.skip("gcc is not installed: cannot build the syscall probe")
-    out = session_dir / "sysprobe"
-    r = subprocess.run(["gcc", "-static", "-O2", "-o", str(out), str(REPO / "integration" / "tools" / "sysprobe.c")],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot link a static probe here (libc6-dev static libc missing?): {r.stderr.strip()}")
-    return out
-
-
 def install_probe(bundle, sysprobe):
     shutil.copy(sysprobe, bundle.path / "rootfs" / "bin" / "sysprobe")
 

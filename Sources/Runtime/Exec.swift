@@ -254,6 +254,9 @@ struct ExecProcess {
             close(terminal.master)
             try terminal.attachAsStdio()
         }
-        return try plan.launch.prepare { fd throws(RuntimeError) in try sync.send(.fd("seccomp", fd)) }
+        // Joining a frozen cgroup comes last of all (--ignore-paused).
+        let joinNow = !plan.joinFrozenCgroupLast
+        return try plan.launch.prepare(inCgroups: { () throws(RuntimeError) in if joinNow { try sync.waitForCgroups() } },
+                                       sendListener: { fd throws(RuntimeError) in try sync.send(.fd("seccomp", fd)) })
     }
 }

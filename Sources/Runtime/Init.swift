@@ -112,7 +112,8 @@ struct ContainerInit {
         guard let process = plan.process else { return nil }
         let launch = ProcessLaunch(process: process, env: plan.env, capabilities: plan.capabilities, details: plan.details,
                                    seccomp: plan.seccomp, extraFDs: plan.extraFDs, callerUmask: plan.callerUmask)
-        return try launch.prepare { fd throws(RuntimeError) in try sync.send(.fd("seccomp", fd)) }
+        return try launch.prepare(inCgroups: { () throws(RuntimeError) in try sync.waitForCgroups() },
+                                  sendListener: { fd throws(RuntimeError) in try sync.send(.fd("seccomp", fd)) })
     }
 
     /// Joins the namespaces given by path (the non-user ones first, while we

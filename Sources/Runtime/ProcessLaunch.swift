@@ -51,10 +51,14 @@ struct ProcessLaunch {
         }
     }
 
-    /// `sendListener` passes a seccomp notify fd on to the runtime.
-    func prepare(sendListener: (Int32) throws(RuntimeError) -> Void) throws(RuntimeError) -> Ready {
+    /// `inCgroups` returns once the process is in the container's cgroups:
+    /// a real-time policy needs the cgroup's budget, a memory policy its
+    /// cpuset. `sendListener` passes a seccomp notify fd on to the runtime.
+    func prepare(inCgroups: () throws(RuntimeError) -> Void,
+                 sendListener: (Int32) throws(RuntimeError) -> Void) throws(RuntimeError) -> Ready {
         let user = process.user
         try ProcessSetup.applyRlimits(process.rlimits ?? [])
+        try inCgroups()
         try details.apply()
         if process.noNewPrivileges == true { try ProcessSetup.setNoNewPrivileges() }
         try ProcessSetup.closeOnExec(from: 3 + extraFDs)
