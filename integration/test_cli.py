@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from swiftlet_harness import error_message
+from swiftlet_harness import error_message, reap_until_gone
 
 VERBS = ["create", "start", "state", "kill", "delete", "run", "list", "spec", "pause", "resume", "ps", "events", "update", "exec", "features"]
 
@@ -100,6 +100,27 @@ def test_text_log_line(runtime, tmp_path):
     runtime.run("state", "nope", log=log)
     line = log.read_text().strip()
     assert re.fullmatch(r'time="[^"]+" level=error msg="container \\"nope\\" does not exist"', line), line
+
+
+def test_debug_logs_each_verb_and_nothing_without_it(runtime, bundle, cid, tmp_path):
+    log = tmp_path / "debug.json"
+    bundle.command("sleep", "100")
+    for verb in (["create", "-b", bundle.path, cid], ["start", cid], ["state", cid], ["kill", cid, "KILL"]):
+        r = runtime.run("--debug", *verb, log=log, log_format="json")
+        assert r.returncode == 0, r.stderr
+    pid = runtime.state(cid)["pid"]
+    runtime.run("delete", "-f", cid, check=True)
+    reap_until_gone(pid)
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    assert entries and all(e["level"] == "debug" for e in entries), entries
+    messages = [e["msg"] for e in entries]
+    for verb in ("create", "start", "state", "kill"):
+        assert any(m.startswith(f"{verb}: swiftlet ") for m in messages), messages
+        assert f"{verb}: exit status 0" in messages, messages
+    assert any(m.startswith(f"created {cid}, init pid ") for m in messages), messages
+    quiet = tmp_path / "quiet.json"
+    runtime.run("list", log=quiet, log_format="json", check=True)
+    assert quiet.read_text() == ""
 
 
 def test_equals_forms_of_long_options(runtime, tmp_path):

@@ -30,6 +30,7 @@ case .run(let command, let values):
     if type.entersContainer {
         Seal.reexecIfNeeded()
     }
+    log.debug("\(command.name): swiftlet \(arguments.joined(separator: " "))")
     let verb: any Verb
     do {
         verb = try type.init(values)
@@ -38,7 +39,9 @@ case .run(let command, let values):
         exit(1)
     }
     do {
-        exit(try verb.execute(GlobalOptions(values)))
+        let status = try verb.execute(GlobalOptions(values))
+        log.debug("\(command.name): exit status \(status)")
+        exit(status)
     } catch {
         log.fail(error.message)
         exit(1)
