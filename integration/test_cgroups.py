@@ -135,14 +135,16 @@ def cpu_ticks(pid):
 def test_pause_freezes_and_resume_thaws(runtime, bundle, cid, started):
     pid = started("sh", "-c", "while true; do :; done")
     assert wait_for(lambda: cpu_ticks(pid) > 0)
-    runtime.run("pause", cid, check=True)
+    paused = runtime.run("pause", cid, check=True)
+    assert (paused.stdout, paused.stderr) == ("", ""), "pause prints nothing"
     assert runtime.status(cid) == "paused"
     frozen = cpu_ticks(pid)
     time.sleep(0.5)
     assert cpu_ticks(pid) == frozen, "a paused process uses no CPU"
     again = runtime.run("pause", cid)
     assert again.returncode == 1 and "not running" in error_message(again.stderr)
-    runtime.run("resume", cid, check=True)
+    resumed = runtime.run("resume", cid, check=True)
+    assert (resumed.stdout, resumed.stderr) == ("", ""), "resume prints nothing"
     assert runtime.status(cid) == "running"
     assert wait_for(lambda: cpu_ticks(pid) > frozen, timeout=5)
     r = runtime.run("resume", cid)

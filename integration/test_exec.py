@@ -249,3 +249,33 @@ def test_cve_2019_5736_an_entering_exec_runs_from_a_read_only_binary(runtime, ci
     finally:
         runtime.run("resume", cid, check=True)
     reap_until_gone(pid)
+
+
+def test_exec_cap_adds_to_the_process_capabilities(runtime, cid, running):
+    running()
+    def effective(*flags):
+        r = runtime.run("exec", *flags, cid, "sh", "-c", "grep CapEff /proc/self/status")
+        assert r.returncode == 0, r.stderr
+        return int(r.stdout.split()[1], 16)
+    CAP_SYS_ADMIN, CAP_NET_RAW = 21, 13
+    plain = effective()
+    added = effective("--cap", "CAP_SYS_ADMIN", "--cap", "CAP_NET_RAW")
+    assert not plain & (1 << CAP_SYS_ADMIN)
+    assert added == plain | (1 << CAP_SYS_ADMIN) | (1 << CAP_NET_RAW)
+    r = runtime.run("exec", "--cap", "CAP_NOPE", cid, "true")
+    assert r.returncode == 1 and "CAP_NOPE" in error_message(r.stderr)
+
+
+def test_exec_preserve_fds_passes_them_on(runtime, cid, running, tmp_path):
+    running()
+    passed = tmp_path / "passed.txt"
+    passed.write_text("through fd 3\n")
+    # A shell opens fd 3 for swiftlet (pytest's own low fds stay untouched).
+    with_fd3 = ["sh", "-c", 'exec 3<"$0"; exec "$@"', str(passed)]
+    r = subprocess.run(with_fd3 + runtime.argv("exec", "--preserve-fds", "1", cid, "sh", "-c", "cat <&3"),
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "through fd 3\n"
+    without = subprocess.run(with_fd3 + runtime.argv("exec", cid, "sh", "-c", "cat <&3"), capture_output=True, text=True,
+                             timeout=60)
+    assert without.returncode != 0, "without --preserve-fds, fd 3 does not reach the process"

@@ -109,10 +109,13 @@ def test_detached_exec_pause_update_stop_restart_rm(podman):
         assert r.returncode == 2 and "/dev/pts/" in r.stdout, r
         assert podman("pause", name).returncode == 0
         assert podman("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == "paused"
+        assert podman("exec", name, "true").returncode != 0, "a paused container takes no exec"
         assert podman("unpause", name).returncode == 0
         assert podman("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == "running"
         r = podman("update", "--cpu-shares", "512", name)
         assert r.returncode == 0, r.stderr
+        shares = podman("exec", name, "sh", "-c", "cat /sys/fs/cgroup/cpu/cpu.shares 2>/dev/null || cat /sys/fs/cgroup/cpu.weight")
+        assert shares.stdout.strip() in ("512", "20"), shares  # cgroup v1, or v2's weight for 512 shares
         r = podman("stop", "-t", "1", name)
         assert r.returncode == 0, r.stderr
         assert podman("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", name).stdout.split() == ["exited", "137"]
