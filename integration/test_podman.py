@@ -39,20 +39,23 @@ def podman(session_dir):
     r = pm("import", rootfs_tarball(session_dir), IMAGE)
     assert r.returncode == 0, r.stderr
     yield pm
-    pm("rm", "-af", "-t", "0")
-    remove_cgroup_tree(cgroup_parent)
-    assert not cgroup_dirs(cgroup_parent)
-    # Only the cache entries these tests made go; then what did not exist before.
-    for name in (listing(SECCOMP_CACHE) or set()) - (cache_before or set()):
-        (SECCOMP_CACHE / name).unlink()
-    if cache_before is None and SECCOMP_CACHE.is_dir():
-        SECCOMP_CACHE.rmdir()
-    if root_before is None and DEFAULT_ROOT.is_dir() and not os.listdir(DEFAULT_ROOT):
-        DEFAULT_ROOT.rmdir()
-    assert listing(DEFAULT_ROOT) == root_before, "podman's containers were not all deleted from Swiftlet's state"
-    for path, was_there in existed.items():
-        if not was_there:
-            shutil.rmtree(path, ignore_errors=True)
+    try:
+        pm("rm", "-af", "-t", "0")
+        remove_cgroup_tree(cgroup_parent)
+        # Only the cache entries these tests made go; then what did not exist before.
+        for name in (listing(SECCOMP_CACHE) or set()) - (cache_before or set()):
+            (SECCOMP_CACHE / name).unlink()
+        if cache_before is None and SECCOMP_CACHE.is_dir():
+            SECCOMP_CACHE.rmdir()
+        if root_before is None and DEFAULT_ROOT.is_dir() and not os.listdir(DEFAULT_ROOT):
+            DEFAULT_ROOT.rmdir()
+        assert not cgroup_dirs(cgroup_parent)
+        assert listing(DEFAULT_ROOT) == root_before, "podman's containers were not all deleted from Swiftlet's state"
+    finally:
+        # podman's own storage outside the test's directory, whatever happened above.
+        for path, was_there in existed.items():
+            if not was_there:
+                shutil.rmtree(path, ignore_errors=True)
 
 
 def run(podman, *args, input=None):
