@@ -138,6 +138,16 @@ def capabilities_ungrantable(suite, b):
     with_home(b)
 
 
+@case("capabilities-unknown", "config.md#linux-process", "config.md#linux-process: capabilities",
+      runs="a capability name the kernel does not know is a warning, not an error (MUST warn, SHOULD NOT fail)")
+def capabilities_unknown(suite, b):
+    """A name no kernel has, in every set, next to real ones: the container
+    runs with the real ones."""
+    caps = CAPS_ROOT + ["CAP_NOT_A_CAPABILITY"]
+    b.config["process"]["capabilities"] = {s: caps for s in ("bounding", "effective", "permitted", "inheritable", "ambient")}
+    with_home(b)
+
+
 @case("capabilities-nonroot", "config.md#linux-process", "config.md#linux-process: capabilities")
 def capabilities_nonroot(suite, b):
     caps = ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW"]

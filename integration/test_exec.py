@@ -262,8 +262,9 @@ def test_exec_cap_adds_to_the_process_capabilities(runtime, cid, running):
     added = effective("--cap", "CAP_SYS_ADMIN", "--cap", "CAP_NET_RAW")
     assert not plain & (1 << CAP_SYS_ADMIN)
     assert added == plain | (1 << CAP_SYS_ADMIN) | (1 << CAP_NET_RAW)
+    # config.md: a capability that cannot be mapped is a warning, not a failure.
     r = runtime.run("exec", "--cap", "CAP_NOPE", cid, "true")
-    assert r.returncode == 1 and "CAP_NOPE" in error_message(r.stderr)
+    assert r.returncode == 0 and 'unknown capability \\"CAP_NOPE\\", skipped' in r.stderr and "level=warning" in r.stderr, r.stderr
 
 
 def test_exec_preserve_fds_passes_them_on(runtime, cid, running, tmp_path):

@@ -18,8 +18,11 @@ public struct CapabilitySets: Sendable, Equatable {
 
     public init() {}
 
-    /// Resolves names to numbers. An unknown name is an error; a known name
-    /// this kernel lacks is left out with a warning (`warn`).
+    /// Resolves names to numbers. config.md: a value that cannot be mapped to
+    /// the kernel or cannot be granted MUST be logged as a warning and SHOULD
+    /// NOT fail the container: unknown names, names this kernel lacks and
+    /// capabilities outside our own bounding set are left out with a warning
+    /// (`warn`), as runc does.
     public init(_ caps: LinuxCapabilities?, warn: (String) -> Void = { _ in }) throws(RuntimeError) {
         guard let caps else { return }
         let last = Self.lastCapability()
@@ -27,7 +30,8 @@ public struct CapabilitySets: Sendable, Equatable {
             var out = [Int32]()
             for name in names ?? [] {
                 guard let value = Self.value(of: name) else {
-                    throw RuntimeError("process.capabilities.\(set): unknown capability \(name.debugDescription)")
+                    warn("process.capabilities.\(set): unknown capability \(name.debugDescription), skipped")
+                    continue
                 }
                 if value > last {
                     warn("process.capabilities.\(set): \(name) is not supported by this kernel, skipped")
