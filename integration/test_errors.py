@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from swiftlet_harness import cgroup_dirs, error_message
+from swiftlet_harness import Runtime, cgroup_dirs, error_message
 
 
 def create_fails(runtime, bundle, cid, *extra):
@@ -149,3 +149,21 @@ def test_a_cgroup_with_processes_is_refused(runtime, make_bundle, cgroup_parent)
     pid = runtime.state(first.cid)["pid"]
     runtime.run("delete", "-f", first.cid, check=True)
     os.waitpid(pid, 0)
+
+
+def test_errors_name_what_the_user_gave(runtime, tmp_path):
+    """Not a temporary file beside it, and the flag it came from."""
+    r = runtime.run("spec", "-b", tmp_path / "missing")
+    assert r.returncode == 1
+    assert error_message(r.stderr) == f"create {tmp_path / 'missing'}/config.json: No such file or directory"
+    r = runtime.run("update", "--resources", tmp_path / "nope.json", "some-id")
+    assert r.returncode == 1
+    assert error_message(r.stderr) == f"--resources: open({tmp_path / 'nope.json'}): No such file or directory"
+
+
+def test_a_root_that_is_not_a_directory_is_an_error(tmp_path):
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    r = Runtime(a_file).run("list")
+    assert r.returncode == 1 and error_message(r.stderr) == f"--root {a_file}: not a directory"
+    assert Runtime(tmp_path / "absent").run("list", "-q").returncode == 0, "a root not made yet holds no containers"

@@ -60,11 +60,12 @@ public enum FileIO {
 
     /// Writes a file atomically: a temporary file in the same directory, fsync
     /// is skipped (state lives on tmpfs), then rename over the target.
+    /// Errors name `path`, not the temporary file beside it.
     public static func writeAtomic(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws(RuntimeError) {
         let tmp = path + ".tmp.\(getpid())"
-        let fd = try sys("create \(tmp)") { sl_open_mode(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, UInt32(mode)) }
+        let fd = try sys("create \(path)") { sl_open_mode(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, UInt32(mode)) }
         do {
-            try write(fd: fd, bytes, name: tmp)
+            try write(fd: fd, bytes, name: path)
         } catch {
             close(fd)
             unlink(tmp)

@@ -116,7 +116,11 @@ public struct ContainerStore: Sendable {
     /// Ids of every container directory under the root, sorted. Names that
     /// are no valid id (the seccomp cache's) are not containers.
     public func list() throws(RuntimeError) -> [String] {
-        guard FileIO.isDirectory(root) else { return [] }
+        guard FileIO.isDirectory(root) else {
+            // No root yet: no containers. A root that is something else is an error.
+            if FileIO.exists(root) { throw RuntimeError("--root \(root): not a directory", errno: ENOTDIR) }
+            return []
+        }
         return try FileIO.listDirectory(root).filter { name in
             (try? Self.validate(id: name)) != nil && FileIO.isDirectory(directory(name))
         }.sorted()

@@ -97,7 +97,12 @@ struct Update: Verb {
 
     private func loadResources() throws(RuntimeError) -> LinuxResources {
         guard let source = resources else { return LinuxResources() }
-        let bytes = source == "-" ? try FileIO.read(fd: 0, name: "stdin") : try FileIO.read(source)
+        let bytes: [UInt8]
+        do {
+            bytes = source == "-" ? try FileIO.read(fd: 0, name: "stdin") : try FileIO.read(source)
+        } catch {
+            throw error.context("--resources")
+        }
         do {
             return try Spec.decodeResources(bytes, name: source == "-" ? "resources (stdin)" : source)
         } catch {
