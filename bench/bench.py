@@ -805,10 +805,13 @@ class Bench:
         return 0
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def command_line(runner: type, description: str, default_markdown: str) -> int:
+    """The command line both scripts share (scripts/bench calls them): parse,
+    run `runner(args).main()`, and turn SIGTERM and Ctrl-C into a clean stop
+    (the runner cleans up in its own `finally`)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--swiftlet", required=True)
-    parser.add_argument("--markdown", default=str(REPO / "bench" / "results-latest.md"))
+    parser.add_argument("--markdown", default=str(REPO / "bench" / default_markdown))
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--private-cgroup2", action="store_true")
     args = parser.parse_args()
@@ -818,10 +821,14 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        return Bench(args).main()
+        return runner(args).main()
     except KeyboardInterrupt as interrupt:
         log(f"interrupted ({interrupt or 'Ctrl-C'}); cleaned up")
         return 130
+
+
+def main() -> int:
+    return command_line(Bench, __doc__.split("\n\n")[0], "results-latest.md")
 
 
 if __name__ == "__main__":

@@ -30,8 +30,8 @@ import collections
 import json
 import os
 import re
+import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -168,7 +168,7 @@ class Profile(Bench):
         commands = {}
         for rt in self.runtimes:
             commands[f"{rt.name} --version"] = f"{rt.path} --version"
-            commands[f"{rt.name} list"] = shlex_join([rt.path, *rt.global_args, "--root", str(empty), "list"])
+            commands[f"{rt.name} list"] = shlex.join([rt.path, *rt.global_args, "--root", str(empty), "list"])
         samples, errors = interleaved("start-up", commands, rounds, runs, 3, self.ws.dir)
         self.say("", "## Start-up", "",
                  "Median wall time of a process that does (almost) nothing: `--version` and `list` on an "
@@ -202,8 +202,8 @@ class Profile(Bench):
                     (bundle / "config.json").write_text(json.dumps(config, indent=2))
                 path = str(sealed) if variant == "sealed" else rt.path
                 cid = f"{rt.name}-{variant}"
-                sh = lambda *a: shlex_join([path, *rt.global_args, "--root", str(rt.root), *a])  # noqa: E731
-                commands[f"{rt.name} {variant}"] = shlex_join(["sh", "-c", f"{sh('create', '--bundle', str(bundle), cid)}"
+                sh = lambda *a: shlex.join([path, *rt.global_args, "--root", str(rt.root), *a])  # noqa: E731
+                commands[f"{rt.name} {variant}"] = shlex.join(["sh", "-c", f"{sh('create', '--bundle', str(bundle), cid)}"
                                                                f" && {sh('start', cid)} && {sh('delete', '--force', cid)}"])
                 recover[f"{rt.name} {variant}"] = sh("delete", "--force", cid)
         samples, errors = interleaved("cycle variants", commands, rounds, runs, 2, self.ws.dir, None, recover)
@@ -225,7 +225,7 @@ class Profile(Bench):
     def loop_script(self, rt: Runtime, path: str, pause: float = 0) -> str:
         bundle = self.ws.bundle(rt.name, "cycle", ["/bin/true"])
         cid = f"{rt.name}-prof"
-        sh = lambda *a: shlex_join([path, *rt.global_args, "--root", str(rt.root), *a])  # noqa: E731
+        sh = lambda *a: shlex.join([path, *rt.global_args, "--root", str(rt.root), *a])  # noqa: E731
         return (f"i=0; while [ $i -lt {self.cycles} ]; do i=$((i+1)); "
                 f"{sh('create', '--bundle', str(bundle), cid)} && {sh('start', cid)} && "
                 f"{sh('delete', '--force', cid)} || {{ {sh('delete', '--force', cid)}; exit 1; }}; "
@@ -465,31 +465,11 @@ class Profile(Bench):
         return 0
 
 
-def shlex_join(argv: list[str]) -> str:
-    import shlex
-    return shlex.join(argv)
-
-
 Runtime = bench.Runtime
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--swiftlet", required=True)
-    parser.add_argument("--markdown", default=str(REPO / "bench" / "profile-latest.md"))
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--private-cgroup2", action="store_true")
-    args = parser.parse_args()
-
-    def stop(signum, _frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        return Profile(args).main()
-    except KeyboardInterrupt as interrupt:
-        log(f"interrupted ({interrupt or 'Ctrl-C'}); cleaned up")
-        return 130
+    return bench.command_line(Profile, __doc__.split("\n\n")[0], "profile-latest.md")
 
 
 if __name__ == "__main__":

@@ -46,14 +46,14 @@ public struct ResourcePlan: Sendable, Equatable {
     /// (as runc does). `update` writes only what it is given.
     public static func make(_ resources: LinuxResources?, host: CgroupHost, create: Bool = false) throws(RuntimeError) -> ResourcePlan {
         var plan = ResourcePlan()
+        var builder = Builder(host: host)
         let devices = resources?.devices ?? []
         if !devices.isEmpty || (create && host.flavor(of: "devices") != nil) {
             let rules = try DeviceRules.rules(devices)
             plan.devices = create ? [DeviceRules.denyAll] + rules : rules
-            plan.devicesFlavor = try Builder(host: host).flavor("devices", field: "linux.resources.devices")
+            plan.devicesFlavor = try builder.flavor("devices", field: "linux.resources.devices")
         }
         guard let r = resources else { return plan }
-        var builder = Builder(host: host)
         if let memory = r.memory { try builder.memory(memory) }
         if let cpu = r.cpu { try builder.cpu(cpu) }
         if let pids = r.pids {

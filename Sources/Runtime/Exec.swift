@@ -207,8 +207,7 @@ struct ExecProcess {
     func run() -> Never {
         let ready: ProcessLaunch.Ready
         do throws(RuntimeError) {
-            ready = try setUp()
-            if !plan.joinFrozenCgroupLast { try sync.waitForCgroups() }
+            ready = try setUp()  // in the cgroups by now, unless joining them last
             try sync.send(.ready)
             if plan.joinFrozenCgroupLast {
                 guard let message = try sync.receive(), case .proceed = message else {

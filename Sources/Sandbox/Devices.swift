@@ -76,7 +76,7 @@ struct DeviceSetup {
         defer { close(parentFD) }
         var st = stat()
         guard fstatat(parentFD, Path.basename(path), &st, Int32(SL_AT_SYMLINK_NOFOLLOW)) == 0 else { throw Self.notInBoundDev(path) }
-        try checkExisting(in: parentFD, name: Path.basename(path), path: path, type: type, major: major, minor: minor)
+        try Self.requireDevice(st, path: path, type: type, major: major, minor: minor)
     }
 
     static func notInBoundDev(_ path: String) -> RuntimeError {
@@ -113,6 +113,10 @@ struct DeviceSetup {
     private func checkExisting(in dirFD: Int32, name: String, path: String, type: mode_t, major: UInt32, minor: UInt32) throws(RuntimeError) {
         var st = stat()
         try sys("stat \(path)") { fstatat(dirFD, name, &st, Int32(SL_AT_SYMLINK_NOFOLLOW)) }
+        try Self.requireDevice(st, path: path, type: type, major: major, minor: minor)
+    }
+
+    private static func requireDevice(_ st: stat, path: String, type: mode_t, major: UInt32, minor: UInt32) throws(RuntimeError) {
         let sameType = (st.st_mode & S_IFMT) == type
         let sameNumber = type == S_IFIFO || (sl_major(UInt(st.st_rdev)) == major && sl_minor(UInt(st.st_rdev)) == minor)
         if !sameType || !sameNumber {
